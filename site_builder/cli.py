@@ -1,0 +1,189 @@
+"""The command-line shell: parse options, call one function, report problems and set the exit code.
+
+Exit codes: 0 clean, 1 the data has errors (or ``fmt --check`` found files to format),
+2 usage or internal errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from site_builder import __version__, build, report
+from site_builder.errors import DataError, SiteBuilderError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _root(ctx: click.Context) -> Path:
+    return Path(ctx.obj["root"])
+
+
+def _print_problems(problems: list, fmt: str) -> None:  # type: ignore[type-arg]
+    out = report.format_problems(problems, fmt)
+    click.echo(out, nl=False)
+    if fmt != "json":
+        click.echo(report.summary(problems), err=True)
+
+
+def reported(func: F) -> F:
+    """Turn library errors into messages and exit codes; never show a traceback for bad data."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DataError as exc:
+            ctx = click.get_current_context()
+            _print_problems(exc.problems, ctx.params.get("fmt", "text"))
+            sys.exit(exc.exit_code)
+        except SiteBuilderError as exc:
+            click.echo(f"site-builder: 错误：{exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # an internal error: a bug to report, not a data problem
+            if os.environ.get("SITE_BUILDER_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"site-builder: 内部错误（请报告此问题，设置 SITE_BUILDER_DEBUG=1 可查看详情）：{type(exc).__name__}: {exc}",
+                err=True,
+            )
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "root",
+    default=".",
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True),
+    help="在 DIR 中运行（仓库目录），如同先 cd DIR。",
+)
+@click.version_option(__version__, prog_name="site-builder")
+@click.pass_context
+def main(ctx: click.Context, root: str) -> None:
+    """权责清单站点构建工具：校验数据、生成静态网站。
+
+    Validate a power-list repository and build its static site.
+    """
+    ctx.obj = {"root": root}
+
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(report.FORMATS),
+    default="text",
+    show_default=True,
+    help="输出格式：text（人读）、json、github（工作流注释）。",
+)
+STRICT = click.option("--strict", is_flag=True, help="把警告也当作错误。")
+
+
+@main.command()
+@FORMAT
+@STRICT
+@click.pass_context
+@reported
+def validate(ctx: click.Context, fmt: str, strict: bool) -> None:
+    """校验全部数据文件，列出所有问题（按文件和行排序）。
+
+    Check every data file, then every rule across records.
+    """
+    checked = build.check_repository(_root(ctx), strict)
+    _print_problems(checked.problems, fmt)
+    sys.exit(1 if report.has_errors(checked.problems) else 0)
+
+
+@main.command("build")
+@click.option(
+    "--out",
+    default="public",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="输出目录（相对于仓库目录）。",
+)
+@FORMAT
+@STRICT
+@click.pass_context
+@reported
+def build_command(ctx: click.Context, out: str, fmt: str, strict: bool) -> None:
+    """校验数据并生成网站；数据有错误时不写入任何文件。
+
+    Validate, then write the site; nothing is written when the data has errors.
+    """
+    root = _root(ctx)
+    target = Path(out) if Path(out).is_absolute() else root / out
+    checked = build.build(root, target, strict)
+    if checked.problems:
+        _print_problems(checked.problems, fmt)
+    click.echo(f"已生成网站：{target}", err=True)
+
+
+@main.group()
+def new() -> None:
+    """新建记录的模板。 Scaffold new records."""
+
+
+@new.command("power")
+@click.option("--department", required=True, help="部门标识（data/departments/ 下的文件夹名）。")
+@click.option("--category", required=True, help="职权类别，例如 行政许可。")
+@click.option("--name", required=True, help="职权名称。")
+@click.option("--id", "power_id", default=None, help="职权标识；默认按“部门-类别字母-序号”生成。")
+@click.pass_context
+@reported
+def new_power(
+    ctx: click.Context, department: str, category: str, name: str, power_id: str | None
+) -> None:
+    """写出一个新职权的模板文件，每个字段都带中文说明。
+
+    Write a scaffold for a new power, with a comment on every field.
+    """
+    from site_builder import scaffold
+
+    path = scaffold.new_power(_root(ctx), department, category, name, power_id)
+    click.echo(path.as_posix())
+    click.echo("已创建模板：请填写标为“必填”的字段，然后运行 site-builder validate。", err=True)
+
+
+@main.command("fmt")
+@click.option(
+    "--check", is_flag=True, help="只检查，不修改：列出差异，有需要格式化的文件时退出码为 1。"
+)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.pass_context
+@reported
+def fmt_command(ctx: click.Context, check: bool, paths: tuple[str, ...]) -> None:
+    """把数据文件改写为统一格式（字段顺序、块文本、去掉空字段），不改变含义。
+
+    Rewrite data files in the canonical form; PATHS default to every data file.
+    """
+    from site_builder import fmt
+
+    result = fmt.format_files(_root(ctx), list(paths), check)
+    for problem in result.problems:
+        click.echo(report.format_problems([problem], "text"), nl=False, err=True)
+    if check:
+        click.echo("".join(result.diffs), nl=False)
+        if result.changed:
+            click.echo(
+                f"{len(result.changed)} 个文件格式不规范，运行 site-builder fmt 可自动修正。",
+                err=True,
+            )
+    else:
+        for path in result.changed:
+            click.echo(f"已格式化：{path}", err=True)
+    if result.problems:
+        sys.exit(1)
+    sys.exit(1 if check and result.changed else 0)

@@ -1,0 +1,87 @@
+"""The site configuration (``site.yaml``), typed and validated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from site_builder import sources
+from site_builder.errors import DataError, Problem, error
+from site_builder.schemas import Schemas
+
+CONFIG_FILE = "site.yaml"
+
+
+@dataclass(frozen=True)
+class Category:
+    """A power category: its name, local numeric code and letter code."""
+
+    name: str
+    code: str
+    letter: str = ""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Settings from ``site.yaml``; ``raw`` keeps every value for templates."""
+
+    title: str
+    jurisdiction: str
+    categories: tuple[Category, ...]
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def category_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.categories)
+
+    def category(self, name: str) -> Category | None:
+        """Return the category called ``name``, if configured."""
+        return next((c for c in self.categories if c.name == name), None)
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read and validate ``site.yaml``; raise DataError naming every problem."""
+    if not (root / CONFIG_FILE).is_file():
+        raise DataError(
+            [
+                error(
+                    CONFIG_FILE,
+                    (),
+                    f"找不到站点配置文件 {CONFIG_FILE}：请在仓库根目录运行，或用 -C 指定仓库目录。",
+                    "config",
+                    0,
+                    0,
+                )
+            ]
+        )
+    source, problems = sources.read(root, CONFIG_FILE)
+    if source is None:
+        raise DataError(problems)
+    found: list[Problem] = [p for p in problems if p.severity == "error"]
+    for pointer, message in Schemas(root / "schema").check("site", source.data):
+        line, col = sources.locate(source.text, pointer)
+        found.append(error(CONFIG_FILE, pointer, message, "schema", line, col))
+    names = (
+        [c.get("name") for c in source.data.get("categories", []) if isinstance(c, dict)]
+        if isinstance(source.data, dict)
+        else []
+    )
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            pointer = ("categories", i, "name")
+            line, col = sources.locate(source.text, pointer)
+            found.append(
+                error(CONFIG_FILE, pointer, f"职权类别“{name}”重复。", "config", line, col)
+            )
+    if found:
+        raise DataError(found)
+    data = source.data
+    return SiteConfig(
+        title=data["title"],
+        jurisdiction=data["jurisdiction"],
+        categories=tuple(
+            Category(c["name"], c["code"], c.get("letter", "")) for c in data["categories"]
+        ),
+        raw=data,
+    )

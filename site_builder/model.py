@@ -1,0 +1,233 @@
+"""Gather every record of a repository into one dataset, checking each file on its own.
+
+First gather all data from all files, so that the cross-record checks and the
+pages all see one consistent dataset; nothing is written here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from site_builder import sources
+from site_builder.config import SiteConfig
+from site_builder.errors import Problem, error, warning
+from site_builder.schemas import Schemas
+
+DATA = "data"
+JURISDICTIONS = f"{DATA}/jurisdictions.yaml"
+DEPARTMENTS = f"{DATA}/departments"
+LAWS = f"{DATA}/laws"
+FLOWS = f"{DATA}/flows"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record read from one file. ``department`` is set for powers and departments."""
+
+    kind: str
+    id: str
+    path: str
+    data: dict[str, Any]
+    department: str = ""
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name") or self.data.get("title") or self.id)
+
+
+@dataclass
+class Dataset:
+    """Every record of a repository; only schema-valid records are in the dicts."""
+
+    root: Path
+    config: SiteConfig
+    jurisdictions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    departments: dict[str, Record] = field(default_factory=dict)
+    powers: dict[str, Record] = field(default_factory=dict)
+    laws: dict[str, Record] = field(default_factory=dict)
+    flows: dict[str, Record] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    # Ids that exist on disk, valid or not, so references to a broken record are not reported twice.
+    known: dict[str, set[str]] = field(
+        default_factory=lambda: {"power": set(), "department": set(), "law": set(), "flow": set()}
+    )
+
+    def powers_of(self, department: str) -> list[Record]:
+        """Return the powers of ``department``, sorted by id."""
+        return sorted(
+            (p for p in self.powers.values() if p.department == department), key=lambda p: p.id
+        )
+
+
+def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """List (kind, relative path) of every data file, sorted; report files that fit no kind."""
+    found: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    data = root / DATA
+    if not (root / JURISDICTIONS).is_file():
+        problems.append(
+            error(JURISDICTIONS, (), "缺少行政区域文件 data/jurisdictions.yaml。", "layout")
+        )
+    else:
+        found.append(("jurisdictions", JURISDICTIONS))
+    for sub, kind in ((LAWS, "law"), (FLOWS, "flow")):
+        for path in _files(root / sub):
+            found.append((kind, path.relative_to(root).as_posix()))
+    dept_root = root / DEPARTMENTS
+    for dept_dir in (
+        sorted(p for p in dept_root.iterdir() if p.is_dir()) if dept_root.is_dir() else []
+    ):
+        rel = dept_dir.relative_to(root).as_posix()
+        if (dept_dir / "department.yaml").is_file():
+            found.append(("department", f"{rel}/department.yaml"))
+        else:
+            problems.append(
+                error(
+                    f"{rel}/department.yaml",
+                    (),
+                    "部门文件夹中缺少 department.yaml：请补充部门信息。",
+                    "layout",
+                )
+            )
+        for path in _files(dept_dir / "powers"):
+            found.append(("power", path.relative_to(root).as_posix()))
+    known = {p for _, p in found}
+    for path in sorted(data.rglob("*")) if data.is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and rel not in known and not path.name.startswith("."):
+            if path.suffix == ".yml":
+                problems.append(
+                    error(rel, (), "文件扩展名应为 .yaml（不是 .yml）：请改名。", "layout")
+                )
+            else:
+                problems.append(
+                    warning(
+                        rel,
+                        (),
+                        "该文件不属于任何记录类型，已忽略：职权应放在 data/departments/<部门>/powers/ 下。",
+                        "layout",
+                    )
+                )
+    return found, problems
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    if folder.is_dir():
+        yield from sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == ".yaml")
+
+
+def _expected_id(kind: str, rel: str) -> str:
+    path = Path(rel)
+    return path.parent.name if kind == "department" else path.stem
+
+
+def load(root: Path, config: SiteConfig, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
+    """Read every data file, check each against its schema, and gather the valid records."""
+    files, problems = discover(root)
+    dataset = Dataset(root=root, config=config)
+    power_paths: dict[str, str] = {}
+    for kind, rel in files:
+        source, found = sources.read(root, rel)
+        problems += found
+        if source is None:
+            continue
+        dataset.texts[rel] = source.text
+        data = source.data
+        errors = [
+            error(rel, pointer, message, "schema") for pointer, message in schemas.check(kind, data)
+        ]
+        problems += errors
+        if kind == "jurisdictions":
+            if not errors:
+                for item in data["jurisdictions"]:
+                    dataset.jurisdictions.setdefault(item["id"], item)
+            continue
+        expected = _expected_id(kind, rel)
+        declared = data.get("id") if isinstance(data, dict) else None
+        if isinstance(declared, str) and declared != expected:
+            what = "文件夹名" if kind == "department" else "文件名"
+            problems.append(
+                error(
+                    rel,
+                    ("id",),
+                    f"标识“{declared}”与{what}“{expected}”不一致：两者必须相同。",
+                    "id-mismatch",
+                )
+            )
+            errors.append(problems[-1])
+        department = Path(rel).parts[2] if kind in ("power", "department") else ""
+        if kind == "power" and expected in power_paths:
+            # Ids are file names, so only powers in two department folders can collide.
+            problems.append(
+                error(
+                    rel,
+                    ("id",),
+                    f"职权标识“{expected}”重复：{power_paths[expected]} 已使用该标识，请改用新标识。",
+                    "duplicate-id",
+                )
+            )
+            continue
+        if kind == "power":
+            power_paths[expected] = rel
+        dataset.known[kind].add(expected)
+        if not errors:
+            record = Record(kind, expected, rel, data, department)
+            getattr(dataset, _COLLECTIONS[kind])[expected] = record
+    return dataset, problems
+
+
+_COLLECTIONS = {"power": "powers", "department": "departments", "law": "laws", "flow": "flows"}
+
+
+class FlowError(Exception):
+    """A flow could not be resolved; carries the pointer and the message."""
+
+    def __init__(self, pointer: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.message = message
+
+
+def resolve_flow(power: dict[str, Any], flows: dict[str, Record]) -> list[dict[str, Any]]:
+    """Return the power's steps: its standard flow with its own steps merged in.
+
+    A step whose id is in the standard flow overrides that step's fields; a new step
+    goes after the step named by ``after``, or at the end. Raises FlowError.
+    """
+    flow = power.get("flow") or {}
+    own = flow.get("steps", [])
+    ref = flow.get("ref")
+    if not ref:
+        return [dict(s) for s in own]
+    if ref not in flows:
+        raise FlowError(("flow", "ref"), f"标准流程“{ref}”不存在：请检查 data/flows/ 中的文件名。")
+    steps = [copy.deepcopy(s) for s in flows[ref].data["steps"]]
+    index = {s["id"]: i for i, s in enumerate(steps)}
+    for i, step in enumerate(own):
+        if step["id"] in index:
+            merged = {**steps[index[step["id"]]], **{k: v for k, v in step.items() if k != "after"}}
+            steps[index[step["id"]]] = merged
+            continue
+        after = step.get("after")
+        if after is None:
+            position = len(steps)
+        else:
+            ids = [s["id"] for s in steps]
+            if after not in ids:
+                raise FlowError(
+                    ("flow", "steps", i, "after"), f"插入位置“{after}”不是流程中的环节。"
+                )
+            position = ids.index(after) + 1
+            while position < len(steps) and steps[position].get("_inserted_after") == after:
+                position += 1
+        new = {k: v for k, v in step.items() if k != "after"}
+        new["_inserted_after"] = after
+        steps.insert(position, new)
+        index = {s["id"]: j for j, s in enumerate(steps)}
+    for s in steps:
+        s.pop("_inserted_after", None)
+    return steps

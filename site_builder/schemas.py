@@ -1,0 +1,201 @@
+"""Validate records against the JSON Schemas in ``schema/``: the only module that imports jsonschema.
+
+Messages are written for department staff, in Chinese, and name the field and the fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+from referencing import Registry, Resource
+
+from site_builder.errors import Pointer, SiteBuilderError
+
+KINDS = ("site", "jurisdictions", "department", "power", "law", "flow")
+_TYPE_NAMES = {
+    "string": "文字",
+    "object": "一组字段（映射）",
+    "array": "列表",
+    "number": "数字",
+    "integer": "整数",
+    "boolean": "true 或 false",
+    "null": "空值",
+}
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return _TYPE_NAMES["boolean"]
+    if value is None:
+        return _TYPE_NAMES["null"]
+    for name, py in (
+        ("string", str),
+        ("object", dict),
+        ("array", list),
+        ("integer", int),
+        ("number", float),
+    ):
+        if isinstance(value, py):
+            return _TYPE_NAMES[name]
+    return type(value).__name__
+
+
+class Schemas:
+    """The record schemas of one repository, with the category set taken from the site configuration."""
+
+    def __init__(self, schema_dir: Path, categories: Sequence[str] | None = None) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+        registry: Registry = Registry()
+        try:
+            for path in sorted(schema_dir.glob("*.schema.json")):
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                self.documents[path.name.removesuffix(".schema.json")] = doc
+                registry = registry.with_resource(path.name, Resource.from_contents(doc))
+        except (OSError, ValueError) as exc:
+            raise SiteBuilderError(f"无法读取 JSON Schema（{schema_dir}）：{exc}") from exc
+        missing = [k for k in KINDS if k not in self.documents]
+        if missing:
+            raise SiteBuilderError(
+                f"schema/ 中缺少 {', '.join(k + '.schema.json' for k in missing)}"
+            )
+        if categories:
+            power = copy.deepcopy(self.documents["power"])
+            power["properties"]["category"]["enum"] = list(categories)
+            self.documents["power"] = power
+        self._validators = {
+            kind: Draft202012Validator(
+                doc, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
+            for kind, doc in self.documents.items()
+        }
+
+    def property_order(self, kind: str) -> dict[str, Any]:
+        """Return the schema of ``kind`` (its ``properties`` order is the canonical key order)."""
+        return self.documents[kind]
+
+    def check(self, kind: str, data: Any) -> list[tuple[Pointer, str]]:
+        """Return (pointer, message) for every schema violation of ``data``."""
+        validator = self._validators[kind]
+        out = [_explain(e, validator.schema) for e in validator.iter_errors(data)]
+        return sorted(set(out), key=lambda pm: (tuple(str(p) for p in pm[0]), pm[1]))
+
+
+def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
+    """Turn one jsonschema error into a pointer and a Chinese message."""
+    pointer: Pointer = tuple(e.absolute_path)
+    v, value = e.validator, e.instance
+    rule: Any = e.validator_value
+    own_schema: Any = e.schema
+    title = own_schema.get("title") if isinstance(own_schema, dict) else None
+    name = title or "该值"
+    if v == "required":
+        missing = [k for k in rule if isinstance(e.instance, dict) and k not in e.instance]
+        field = missing[0] if missing else str(rule)
+        own = (
+            own_schema.get("properties", {}).get(field, {}) if isinstance(own_schema, dict) else {}
+        )
+        label = own.get("title") or _title_of(root, list(e.absolute_schema_path), field)
+        return (*pointer, field), f"缺少必填字段 {field}（{label}）{_condition(e, root)}。"
+    if v == "additionalProperties":
+        extras = sorted(
+            set(value if isinstance(value, dict) else ()) - set(own_schema.get("properties", {}))
+        )
+        allowed = "、".join(own_schema.get("properties", {}))
+        extra = extras[0] if extras else "?"
+        return (*pointer, extra), f"未知字段 {extra}：请检查拼写。此处可用的字段：{allowed}。"
+    if v == "type":
+        wanted = rule if isinstance(rule, list) else [rule]
+        hint = ""
+        if "string" in wanted and isinstance(value, int | float) and not isinstance(value, bool):
+            hint = '纯数字的编码、电话号码请加引号，例如 "12345"。'
+        elif "boolean" in wanted and isinstance(value, str):
+            hint = "请填写 true（是）或 false（否）。"
+        return (
+            pointer,
+            f"{name}应为{'或'.join(_TYPE_NAMES.get(w, str(w)) for w in wanted)}，实际是{_type_of(value)}。{hint}",
+        )
+    if v == "enum":
+        options = "、".join(str(o) for o in rule)
+        return pointer, f"{name}的取值“{value}”无效，可选：{options}。"
+    if v == "const":
+        return pointer, f"{name}应为“{rule}”。"
+    if v == "minLength" or (v == "pattern" and value == ""):
+        return pointer, f"{name}不能为空：请填写内容，不需要的字段请删除。"
+    if v == "minItems":
+        return pointer, f"{name}至少需要 {rule} 项。"
+    if v == "uniqueItems":
+        return pointer, f"{name}中有重复项，请删除重复的一项。"
+    if v == "pattern":
+        if rule.startswith("^[a-z0-9]"):
+            return (
+                pointer,
+                f"{name}“{value}”格式无效：只能使用小写英文字母、数字和连字符，且以字母或数字开头。",
+            )
+        if "\\d{4}" in rule:
+            return pointer, f"{name}“{value}”不是有效日期：请写成 YYYY-MM-DD，例如 2016-11-21。"
+        return pointer, f"{name}“{value}”格式无效（应符合 {rule}）。"
+    if v == "format":
+        return (
+            pointer,
+            f"{name}“{value}”不是有效的{'日期（YYYY-MM-DD）' if rule == 'date' else rule}。",
+        )
+    if v in ("minimum", "exclusiveMinimum"):
+        return pointer, f"{name}不能小于 {rule}。"
+    if v == "maxLength":
+        return pointer, f"{name}太长：最多 {rule} 个字符。"
+    if v == "anyOf" and all(isinstance(b, dict) and set(b) == {"required"} for b in rule):
+        fields = " 或 ".join("+".join(b["required"]) for b in rule)
+        return pointer, f"{name}须至少填写 {fields}{_condition(e, root)}。"
+    if v == "not":
+        present = [k for k in _required_in(rule) if isinstance(value, dict) and k in value]
+        if present:
+            return (*pointer, present[0]), f"不应填写字段 {present[0]}{_condition(e, root)}。"
+    return pointer, f"{name}不符合要求：{e.message}"
+
+
+def _title_of(root: dict[str, Any], schema_path: list[Any], field: str) -> str:
+    """Find the title of ``field`` in the nearest enclosing ``properties`` along ``schema_path``."""
+    node: Any = root
+    title = field
+    for part in schema_path:
+        if isinstance(node, dict) and field in node.get("properties", {}):
+            title = node["properties"][field].get("title", title)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if isinstance(node, dict) and field in node.get("properties", {}):
+        title = node["properties"][field].get("title", title)
+    return title
+
+
+def _required_in(schema: Any) -> Iterable[str]:
+    if isinstance(schema, dict):
+        yield from schema.get("required", [])
+        for branch in schema.get("anyOf", []):
+            yield from _required_in(branch)
+
+
+def _condition(e: ValidationError, root: dict[str, Any]) -> str:
+    """Describe the ``if`` that made a ``then``/``else`` branch apply, e.g. “（category 为“行政处罚”时）”."""
+    path = list(e.absolute_schema_path)
+    for i in range(len(path) - 1, -1, -1):
+        if path[i] in ("then", "else"):
+            node: Any = root
+            for part in path[:i]:
+                node = node[part]
+            condition = node.get("if", {}).get("properties", {})
+            parts = []
+            for field, rule in condition.items():
+                wanted = rule.get("const", rule.get("enum"))
+                shown = (
+                    "、".join(map(str, wanted)) if isinstance(wanted, list) else str(wanted).lower()
+                )
+                parts.append(f"{field} {'为' if path[i] == 'then' else '不为'}“{shown}”")
+            return f"（{'且'.join(parts)}时）" if parts else ""
+    return ""

@@ -1,0 +1,347 @@
+"""Read YAML source files: the only module that imports PyYAML.
+
+The fast path parses with libyaml's C loader when it is present. Positions are
+recovered only when a problem needs one (``locate``), by composing the file
+again into nodes, which carry line and column marks.
+
+The dialect is strict on purpose: duplicate keys, anchors, aliases and explicit
+tags are refused, and scalars resolve as in YAML 1.2 (``yes``, ``on``, ``8:30``
+and ``2016-11-21`` stay strings), so what a person reads is what the builder gets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from site_builder.errors import Pointer, Problem, error, warning
+
+_FastLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SlowLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+HAS_LIBYAML: bool = _FastLoader is not yaml.SafeLoader
+
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+# Digits with a leading zero (0758, 001) stay text: they are area codes and item codes, not numbers.
+_FLOAT = re.compile(
+    r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)\.[0-9]*)(?:[eE][-+]?[0-9]+)?$"
+    r"|^[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"
+)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_RESOLVERS: list[tuple[str, re.Pattern[str], str]] = [
+    ("tag:yaml.org,2002:bool", _BOOL, "tTfF"),
+    ("tag:yaml.org,2002:int", _INT, "-+0123456789"),
+    ("tag:yaml.org,2002:float", _FLOAT, "-+0123456789."),
+    ("tag:yaml.org,2002:null", _NULL, "~nN\0"),
+]
+
+
+def _resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, regexp, first in _RESOLVERS:
+        for ch in first:
+            table.setdefault("" if ch == "\0" else ch, []).append((tag, regexp))
+    return table
+
+
+class _StrictLoader(_FastLoader):  # type: ignore[misc]
+    """Safe loader with YAML 1.2 core scalars that records duplicate keys."""
+
+    yaml_implicit_resolvers = _resolvers()
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, yaml.Mark, yaml.Mark]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "映射的键必须是简单的文字", key_node.start_mark
+                )
+            if key in seen:
+                self.duplicates.append((str(key), key_node.start_mark, seen[key]))
+            seen[key] = key_node.start_mark
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A parsed source file: its data and its text, kept to locate problems later."""
+
+    path: str
+    text: str
+    data: Any
+
+
+# libyaml's messages, in the words department staff read.
+_YAML_HINTS: list[tuple[str, str]] = [
+    (
+        "found character '\\t' that cannot start any token",
+        "YAML 不允许使用制表符（Tab）缩进，请改用空格。",
+    ),
+    ("found a tab character", "YAML 不允许使用制表符（Tab）缩进，请改用空格。"),
+    (
+        "mapping values are not allowed in this context",
+        "此处不能出现“冒号+空格”：若值中含有“: ”，请给整个值加引号。",
+    ),
+    (
+        "mapping values are not allowed here",
+        "此处不能出现“冒号+空格”：若值中含有“: ”，请给整个值加引号，或检查上一行的缩进。",
+    ),
+    ("could not find expected ':'", "缺少冒号：每个字段应写成“字段名: 值”，请检查本行和上一行。"),
+    ("did not find expected key", "缩进不一致：同一层的字段应左对齐，请检查本行和上一行的缩进。"),
+    ("did not find expected '-' indicator", "列表项缩进不一致：同一列表的各项“- ”应左对齐。"),
+    ("found unexpected end of stream", "文件意外结束：可能有未闭合的引号或括号。"),
+    ("found undefined alias", "不允许使用锚点和别名（& 和 *）；若文字以 * 开头，请加引号。"),
+    ("expected a single document", "一个文件只能包含一个 YAML 文档（只能有一个 ---）。"),
+    ("while scanning a quoted scalar", "引号没有闭合：请检查本行的引号是否成对。"),
+    (
+        "found unknown escape character",
+        "双引号内的反斜杠转义无效：请改用单引号，或写成两个反斜杠。",
+    ),
+]
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    raw = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    mark = exc.problem_mark
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        raw = f"found a tab character ({raw})"
+    for needle, hint in _YAML_HINTS:
+        if needle in raw:
+            return f"YAML 语法错误：{hint}（{raw}）"
+    return f"YAML 语法错误：请检查本行及上一行的格式。（{raw}）"
+
+
+def _mark(m: Any) -> tuple[int, int]:
+    return (m.line + 1, m.column + 1) if m is not None else (0, 0)
+
+
+def _refused_constructs(path: str, text: str) -> list[Problem]:
+    """Refuse anchors, aliases and explicit tags (scanned only when their signs appear)."""
+    if not any(sign in text for sign in "&*!"):
+        return []
+    problems = []
+    for event in yaml.parse(text, Loader=_FastLoader):
+        line, col = _mark(event.start_mark)
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(
+                error(
+                    path,
+                    (),
+                    f"不允许使用别名（*{event.anchor}）：请把内容完整写出。",
+                    "yaml-alias",
+                    line,
+                    col,
+                )
+            )
+        elif anchor := getattr(event, "anchor", None):
+            problems.append(
+                error(
+                    path,
+                    (),
+                    f"不允许使用锚点（&{anchor}）：请删除锚点，把内容完整写出。",
+                    "yaml-anchor",
+                    line,
+                    col,
+                )
+            )
+        tag = getattr(event, "tag", None)
+        if isinstance(event, yaml.NodeEvent) and tag not in (None, "!"):
+            problems.append(
+                error(
+                    path,
+                    (),
+                    f"不允许使用标签（{tag}）：请删除标签；需要文字时请加引号。",
+                    "yaml-tag",
+                    line,
+                    col,
+                )
+            )
+    return problems
+
+
+def decode(path: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """Decode UTF-8 text, naming the line and column of the first invalid byte."""
+    problems: list[Problem] = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(
+            warning(
+                path,
+                (),
+                "文件以 BOM（字节顺序标记）开头：请运行 site-builder fmt 去除。",
+                "bom",
+                1,
+                1,
+            )
+        )
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8"), problems
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start]
+        line = head.count(b"\n") + 1
+        column = len(head.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
+        problems.append(
+            error(
+                path,
+                (),
+                "文件不是 UTF-8 编码（可能是 GBK）：请在编辑器中以 UTF-8 编码另存。",
+                "encoding",
+                line,
+                column,
+            )
+        )
+        return None, problems
+
+
+def parse(path: str, text: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document strictly; return its data, or None with the problems."""
+    problems = _refused_constructs(path, text)
+    if problems:
+        return None, problems
+    loader = _StrictLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc.problem_mark or exc.context_mark)
+        return None, [
+            *problems,
+            error(path, (), _yaml_message(exc, text), "yaml-syntax", line, col),
+        ]
+    except yaml.YAMLError as exc:
+        return None, [*problems, error(path, (), f"YAML 语法错误：{exc}", "yaml-syntax", 1, 1)]
+    finally:
+        loader.dispose()
+    for key, mark, first in loader.duplicates:
+        line, col = _mark(mark)
+        problems.append(
+            error(
+                path,
+                (),
+                f"字段“{key}”重复出现（第 {first.line + 1} 行已有）：YAML 只会保留后一个，请删除或合并其中一个。",
+                "duplicate-key",
+                line,
+                col,
+            )
+        )
+    if data is None and not problems:
+        problems.append(error(path, (), "文件为空：请填写内容，或删除该文件。", "empty", 1, 1))
+    return (None if problems and any(p.severity == "error" for p in problems) else data), problems
+
+
+def read(root: Path, rel: str) -> tuple[Source | None, list[Problem]]:
+    """Read, decode and parse the file ``rel`` under ``root``."""
+    try:
+        raw = (root / rel).read_bytes()
+    except OSError as exc:
+        return None, [error(rel, (), f"无法读取文件：{exc.strerror}", "io", 0, 0)]
+    text, problems = decode(rel, raw)
+    if text is None:
+        return None, problems
+    data, more = parse(rel, text)
+    problems += more
+    if data is None:
+        return None, problems
+    return Source(rel, text, data), problems
+
+
+def locate(text: str, pointer: Pointer) -> tuple[int, int]:
+    """Return the 1-based line and column of the value at ``pointer`` (or of its nearest parent).
+
+    For a mapping key at the end of the pointer, the position of the key itself is
+    returned, which is where a person looks for a field.
+    """
+    try:
+        node = yaml.compose(text, Loader=_SlowLoader)
+    except yaml.YAMLError:
+        return (1, 1)
+    if node is None:
+        return (1, 1)
+    best = node.start_mark
+    for part in pointer:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    best, node = key_node.start_mark, value_node
+                    break
+            else:
+                break
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            best = node.start_mark
+        else:
+            break
+    return (best.line + 1, best.column + 1)
+
+
+# What the dumper must quote: everything the strict loader, or a YAML 1.1 tool
+# reading the same file, would take for something other than text.
+_QUOTE_RESOLVERS = [
+    *_RESOLVERS,
+    (
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$"),
+        "yYnNoO",
+    ),
+    (
+        "tag:yaml.org,2002:int",
+        re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$|^0[0-9_]+$|^0[xob]"),
+        "-+0123456789",
+    ),
+]
+
+
+class _CanonicalDumper(yaml.SafeDumper):
+    """Block style, literal blocks for multi-line or long text, Chinese unescaped."""
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012 (PyYAML's API)
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key, as the examples and editors do.
+        super().increase_indent(flow, False)
+
+
+for _tag, _regexp, _first in _QUOTE_RESOLVERS:
+    _CanonicalDumper.add_implicit_resolver(_tag, _regexp, [c if c != "\0" else "" for c in _first])
+
+LONG_TEXT = 80
+
+
+def _represent_str(dumper: _CanonicalDumper, value: str) -> yaml.ScalarNode:
+    if dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":  # type: ignore[no-untyped-call]
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    style = "|" if "\n" in value or len(value) > LONG_TEXT else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_CanonicalDumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    """Serialise data in the canonical form (key order as given, block style)."""
+    return yaml.dump(
+        data,
+        Dumper=_CanonicalDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=10**9,
+        indent=2,
+    )

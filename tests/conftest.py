@@ -1,0 +1,147 @@
+"""Fixtures: small real repositories in tmp_path, built from the project's own schema, templates and config."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from site_builder import sources
+from site_builder.cli import main
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+LAW = {
+    "id": "xingzheng-xuke-fa",
+    "title": "中华人民共和国行政许可法",
+    "kind": "法律",
+    "status": "现行有效",
+}
+
+DEPARTMENT = {
+    "id": "zq-a",
+    "name": "肇庆市甲局",
+    "short_name": "市甲局",
+    "jurisdiction": "zhaoqing",
+    "kind": "政府工作部门",
+}
+
+LICENCE = {
+    "id": "zq-a-xk-001",
+    "name": "某某许可",
+    "category": "行政许可",
+    "content": "对某某活动实施许可。",
+    "legal_basis": [{"kind": "法律", "law": "xingzheng-xuke-fa", "article": "第十二条"}],
+    "statutory_time_limit": {"value": 20, "unit": "工作日"},
+    "committed_time_limit": {"value": 10, "unit": "工作日"},
+    "flow": {"ref": "xingzheng-xuke-yiban"},
+    "responsibilities": [{"step": "shouli", "duty": "依法受理。"}],
+    "disclosure": {"public": True},
+    "status": "在用",
+}
+
+PENALTY = {
+    "id": "zq-a-cf-001",
+    "name": "对某某违法行为的行政处罚",
+    "category": "行政处罚",
+    "content": "对某某违法行为给予处罚。",
+    "legal_basis": [{"kind": "法律", "title": "中华人民共和国某某法", "article": "第三十条"}],
+    "penalty": {"violation": "某某违法行为", "types": ["警告", "罚款"]},
+    "flow": {"ref": "xingzheng-chufa-yiban"},
+    "discretion": [
+        {
+            "violation": "某某违法行为",
+            "tiers": [
+                {"level": "轻微", "circumstances": ["首次违法"], "standard": "警告"},
+                {"level": "严重", "circumstances": ["多次违法"], "standard": "罚款一万元"},
+            ],
+        }
+    ],
+    "disclosure": {"public": True},
+    "status": "在用",
+}
+
+
+class Repo:
+    """A repository on disk, with helpers to write records and run the CLI against it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def write(self, rel: str, data: Any, kind: str | None = None) -> Path:
+        """Write ``data`` as YAML (or text/bytes as given) to ``rel``."""
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        elif isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_text(sources.dump(data), encoding="utf-8")
+        return path
+
+    def department(self, data: dict[str, Any] | None = None, **changes: Any) -> Path:
+        record = {**copy.deepcopy(data or DEPARTMENT), **changes}
+        return self.write(f"data/departments/{record['id']}/department.yaml", record)
+
+    def power(self, data: dict[str, Any], department: str = "zq-a", **changes: Any) -> Path:
+        record = {**copy.deepcopy(data), **changes}
+        return self.write(f"data/departments/{department}/powers/{record['id']}.yaml", record)
+
+    def law(self, data: dict[str, Any] | None = None, **changes: Any) -> Path:
+        record = {**copy.deepcopy(data or LAW), **changes}
+        return self.write(f"data/laws/{record['id']}.yaml", record)
+
+    def cli(self, *args: str) -> Result:
+        return CliRunner().invoke(main, ["-C", str(self.root), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """A valid repository: one department with a licence and a penalty."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("schema", "templates"):
+        shutil.copytree(PROJECT / name, root / name)
+    shutil.copy(PROJECT / "site.yaml", root / "site.yaml")
+    shutil.copytree(PROJECT / "data" / "flows", root / "data" / "flows")
+    shutil.copy(PROJECT / "data" / "jurisdictions.yaml", root / "data" / "jurisdictions.yaml")
+    r = Repo(root)
+    r.law()
+    r.department()
+    r.power(LICENCE)
+    r.power(PENALTY)
+    return r
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Repo:
+    """A copy of the bundled sample repository."""
+    root = tmp_path / "sample"
+    root.mkdir()
+    for name in ("schema", "templates", "data"):
+        shutil.copytree(PROJECT / name, root / name)
+    shutil.copy(PROJECT / "site.yaml", root / "site.yaml")
+    return Repo(root)
+
+
+Check = Callable[..., list[dict[str, Any]]]
+
+
+@pytest.fixture
+def problems(repo: Repo) -> Check:
+    """Run ``validate --format json`` on the repo and return its problems (optionally of one rule)."""
+    import json
+
+    def run(rule: str | None = None) -> list[dict[str, Any]]:
+        result = repo.cli("validate", "--format", "json")
+        assert result.exit_code in (0, 1), result.output
+        found = json.loads(result.stdout)["problems"]
+        return [p for p in found if rule is None or p["rule"] == rule]
+
+    return run

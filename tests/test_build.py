@@ -1,0 +1,60 @@
+"""``build``: validates first, writes the whole site or nothing, never clobbers a folder it did not write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import LICENCE, Repo
+
+
+def test_build_writes_pages_for_departments_and_public_powers(repo: Repo) -> None:
+    repo.power(
+        LICENCE,
+        id="zq-a-xk-002",
+        name="不公开的许可",
+        disclosure={"public": False, "reason": "涉密", "basis": "保密法"},
+    )
+    result = repo.cli("build")
+    assert result.exit_code == 0, result.output
+    out = repo.root / "public"
+    assert (out / "index.html").is_file()
+    assert (out / "departments/zq-a/index.html").is_file()
+    page = (out / "powers/zq-a-xk-001.html").read_text(encoding="utf-8")
+    assert "某某许可" in page and 'lang="zh-CN"' in page
+    assert "受理" in page  # the standard flow's steps are on the page
+    assert not (out / "powers/zq-a-xk-002.html").exists()
+    everything = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
+    assert "不公开的许可" not in everything
+
+
+def test_build_links_are_relative(repo: Repo) -> None:
+    repo.cli("build")
+    page = (repo.root / "public/powers/zq-a-xk-001.html").read_text(encoding="utf-8")
+    assert 'href="../assets/site.css"' in page
+    assert 'href="/' not in page and "http://" not in page.split("<main", 1)[1].split("</main>")[0]
+
+
+def test_build_refuses_bad_data_and_keeps_previous_output(repo: Repo) -> None:
+    assert repo.cli("build").exit_code == 0
+    before = {p: p.read_bytes() for p in (repo.root / "public").rglob("*") if p.is_file()}
+    repo.power(LICENCE, category="行政审批")
+    result = repo.cli("build")
+    assert result.exit_code == 1
+    assert "category" in result.stdout
+    after = {p: p.read_bytes() for p in (repo.root / "public").rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in repo.root.iterdir() if ".building-" in p.name]
+
+
+def test_build_into_a_new_folder_and_rebuild(repo: Repo, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert repo.cli("build", "--out", str(out)).exit_code == 0
+    (repo.root / "data/departments/zq-a/powers/zq-a-cf-001.yaml").unlink()
+    assert repo.cli("build", "--out", str(out)).exit_code == 0
+    assert not (out / "powers/zq-a-cf-001.html").exists()  # stale pages do not survive a rebuild
+
+
+def test_build_never_replaces_a_folder_it_did_not_write(repo: Repo) -> None:
+    result = repo.cli("build", "--out", "data")
+    assert result.exit_code == 2
+    assert (repo.root / "data/laws/xingzheng-xuke-fa.yaml").is_file()
