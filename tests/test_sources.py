@@ -101,7 +101,8 @@ def test_bom_is_accepted_with_a_warning() -> None:
 
 def test_locate_finds_keys_and_list_items() -> None:
     text = "a:\n  b:\n    - 1\n    - x: 2\n"
-    assert sources.locate(text, ("a", "b", 1, "x")) == (4, 7)
+    assert sources.locate(text, ("a", "b", 1, "x")) == (4, 10)  # the scalar value
+    assert sources.locate(text, ("a", "b")) == (2, 3)  # a list: its key
     assert sources.locate(text, ("a", "b", 0)) == (3, 7)
     # A missing key points at the nearest existing parent.
     assert sources.locate(text, ("a", "missing")) == (1, 1)

@@ -22,10 +22,11 @@ def test_schema_error_is_mapped_to_the_line_of_the_value(repo: Repo, problems: C
     found = problems("schema")
     assert len(found) == 1
     line = path.read_text(encoding="utf-8").splitlines().index("category: 行政审批") + 1
+    column = len("category: ") + 1  # the value, not the key
     assert (found[0]["path"], found[0]["line"], found[0]["column"]) == (
         path.relative_to(repo.root).as_posix(),
         line,
-        1,
+        column,
     )
     assert found[0]["field"] == "category"
     assert "可选：行政许可" in found[0]["message"]
