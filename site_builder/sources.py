@@ -261,10 +261,10 @@ def read(root: Path, rel: str) -> tuple[Source | None, list[Problem]]:
 
 
 def locate(text: str, pointer: Pointer) -> tuple[int, int]:
-    """Return the 1-based line and column of the value at ``pointer`` (or of its nearest parent).
+    """Return the 1-based line and column of the value at ``pointer``, or of its nearest parent.
 
-    For a mapping key at the end of the pointer, the position of the key itself is
-    returned, which is where a person looks for a field.
+    A scalar value is located where it starts; a mapping or list value where its key
+    is, which is where a person looks for a field.
     """
     try:
         node = yaml.compose(text, Loader=_SlowLoader)
@@ -277,7 +277,12 @@ def locate(text: str, pointer: Pointer) -> tuple[int, int]:
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 if key_node.value == str(part):
-                    best, node = key_node.start_mark, value_node
+                    node = value_node
+                    best = (
+                        value_node.start_mark
+                        if isinstance(value_node, yaml.ScalarNode) and value_node.value
+                        else key_node.start_mark
+                    )
                     break
             else:
                 break

@@ -92,13 +92,9 @@ def test_basis_needs_a_law_reference_or_a_title(repo: Repo, problems: Check) -> 
 def test_category_set_comes_from_site_configuration(repo: Repo, problems: Check) -> None:
     repo.power(LICENCE, category="行政奖励")
     assert [p["field"] for p in problems("schema")] == ["category"]
-    config = (repo.root / "site.yaml").read_text(encoding="utf-8")
-    repo.write(
-        "site.yaml",
-        config.replace(
-            "  - {name: 其他,", '  - {name: 行政奖励, code: "11", letter: JL}\n  - {name: 其他,'
-        ),
-    )
+    config, _ = sources.parse("site.yaml", (repo.root / "site.yaml").read_text(encoding="utf-8"))
+    config["categories"].append({"name": "行政奖励", "code": "11", "letter": "JL"})
+    repo.write("site.yaml", config)
     assert problems("schema") == []
 
 
