@@ -195,8 +195,9 @@ class FlowError(Exception):
 def resolve_flow(power: dict[str, Any], flows: dict[str, Record]) -> list[dict[str, Any]]:
     """Return the power's steps: its standard flow with its own steps merged in.
 
-    A step whose id is in the standard flow overrides that step's fields; a new step
-    goes after the step named by ``after``, or at the end. Raises FlowError.
+    A step whose id is in the standard flow overrides that step's fields (its exits,
+    ``next`` and ``branches``, as a whole); a new step goes after the step named by
+    ``after``, or at the end. Raises FlowError.
     """
     flow = power.get("flow") or {}
     own = flow.get("steps", [])
@@ -209,8 +210,11 @@ def resolve_flow(power: dict[str, Any], flows: dict[str, Record]) -> list[dict[s
     index = {s["id"]: i for i, s in enumerate(steps)}
     for i, step in enumerate(own):
         if step["id"] in index:
-            merged = {**steps[index[step["id"]]], **{k: v for k, v in step.items() if k != "after"}}
-            steps[index[step["id"]]] = merged
+            base = steps[index[step["id"]]]
+            if "next" in step or "branches" in step:
+                # A step's exits are replaced as a whole: new branches drop the standard next.
+                base = {k: v for k, v in base.items() if k not in ("next", "branches")}
+            steps[index[step["id"]]] = {**base, **{k: v for k, v in step.items() if k != "after"}}
             continue
         after = step.get("after")
         if after is None:

@@ -8,6 +8,7 @@ import pytest
 from conftest import LICENCE, PENALTY, Check, Repo
 
 from site_builder import sources
+from site_builder.build import check_repository
 
 
 def test_fixture_repository_is_clean(repo: Repo, problems: Check) -> None:
@@ -264,6 +265,27 @@ def test_flow_override_and_insertion(repo: Repo, problems: Check) -> None:
         ],
     )
     assert problems() == []
+
+
+def test_overriding_a_steps_exits_replaces_them_as_a_whole(repo: Repo) -> None:
+    from site_builder.model import resolve_flow
+
+    repo.power(LICENCE)
+    ds = check_repository(repo.root).dataset
+    branches = [{"label": "需要听证", "to": "jueding"}, {"label": "无需听证", "to": "jueding"}]
+    data = {
+        **LICENCE,
+        "flow": {"ref": "xingzheng-xuke-yiban", "steps": [{"id": "shencha", "branches": branches}]},
+    }
+    shencha = next(s for s in resolve_flow(data, ds.flows) if s["id"] == "shencha")
+    assert shencha["branches"] == branches and "next" not in shencha
+    assert shencha["name"] == "审查"  # other fields still come from the standard step
+    data = {
+        **LICENCE,
+        "flow": {"ref": "xingzheng-xuke-yiban", "steps": [{"id": "shouli", "next": "shencha"}]},
+    }
+    shouli = next(s for s in resolve_flow(data, ds.flows) if s["id"] == "shouli")
+    assert shouli["next"] == "shencha" and "branches" not in shouli
 
 
 def test_flow_branch_to_missing_step_and_unreachable_step(repo: Repo, problems: Check) -> None:
