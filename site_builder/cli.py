@@ -131,6 +131,45 @@ def build_command(ctx: click.Context, out: str, fmt: str, strict: bool) -> None:
     click.echo(f"已生成网站：{target}", err=True)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="端口；0 表示任选空闲端口。",
+)
+@click.pass_context
+@reported
+def serve_command(ctx: click.Context, host: str, port: int) -> None:
+    """在本机预览网站：构建、提供访问，并在数据或模板修改后自动重新构建。
+
+    Build, serve on localhost, and rebuild when data or templates change.
+    """
+    from site_builder import serve
+
+    def on_build(checked: build.Checked | None, failure: SiteBuilderError | None) -> None:
+        # Everything serve prints is a log line, so it all goes to stderr.
+        if isinstance(failure, DataError):
+            click.echo(report.format_problems(failure.problems, "text"), nl=False, err=True)
+            click.echo("构建失败：继续提供上一次成功构建的网站。", err=True)
+        elif failure is not None:
+            click.echo(f"site-builder: 错误：{failure}", err=True)
+        else:
+            if checked and checked.problems:
+                click.echo(report.format_problems(checked.problems, "text"), nl=False, err=True)
+            click.echo("已构建。", err=True)
+
+    serve.serve(
+        _root(ctx),
+        host,
+        port,
+        on_build,
+        lambda url: click.echo(f"预览地址：{url}（按 Ctrl+C 停止）", err=True),
+    )
+
+
 @main.group()
 def new() -> None:
     """新建记录的模板。 Scaffold new records."""

@@ -74,6 +74,19 @@ def load_config(root: Path) -> SiteConfig:
             found.append(
                 error(CONFIG_FILE, pointer, f"职权类别“{name}”重复。", "config", line, col)
             )
+    custom = source.data.get("custom_dir") if isinstance(source.data, dict) else None
+    if isinstance(custom, str) and custom and not (root / custom).is_dir():
+        line, col = sources.locate(source.text, ("custom_dir",))
+        found.append(
+            error(
+                CONFIG_FILE,
+                ("custom_dir",),
+                f"自定义模板目录“{custom}”不存在：请创建该文件夹，或删除 custom_dir。",
+                "config",
+                line,
+                col,
+            )
+        )
     if found:
         raise DataError(found)
     data = source.data
