@@ -145,3 +145,11 @@ def problems(repo: Repo) -> Check:
         return [p for p in found if rule is None or p["rule"] == rule]
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regenerate-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from the current output",
+    )

@@ -31,7 +31,8 @@ def test_build_links_are_relative(repo: Repo) -> None:
     repo.cli("build")
     page = (repo.root / "public/powers/zq-a-xk-001.html").read_text(encoding="utf-8")
     assert 'href="../assets/site.css"' in page
-    assert 'href="/' not in page and "http://" not in page.split("<main", 1)[1].split("</main>")[0]
+    assert 'href="/' not in page and 'src="/' not in page
+    assert 'src="http' not in page and '<link rel="stylesheet" href="http' not in page
 
 
 def test_build_refuses_bad_data_and_keeps_previous_output(repo: Repo) -> None:

@@ -1,0 +1,268 @@
+"""The built sample site in headless Chromium: served from a sub-path, opened from file://, without JavaScript, on a phone, and checked with axe-core.
+
+Needs Debian's Chromium, the Python package playwright and node_modules/axe-core:
+``bash .ci/run`` installs them. Playwright's own browser download is never used.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sitecheck import MIRROR, PAGES, PROJECT, Sample, build_sample
+
+try:
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
+except ImportError:  # pragma: no cover - the message is the point
+    pytest.fail("the Python package playwright is missing: run `bash .ci/run`", pytrace=False)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DEPARTMENT = "zq-ziran-ziyuan"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+    """The sample site, built once for this module into ``…/serve/mirrors/zhaoqing``."""
+    return build_sample(tmp_path_factory.mktemp("browser"))
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(built: Sample) -> Iterator[str]:
+    """Serve the folder above the mirror on 127.0.0.1, so the site lives under a sub-path."""
+    handler = functools.partial(QuietHandler, directory=str(built.serve))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{MIRROR}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash .ci/run` to install Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@dataclass
+class Visit:
+    """One page in its own browser context, with everything that went wrong while it ran."""
+
+    page: Page
+    inside: str  # every request must start with this
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+    def goto(self, rel: str) -> None:
+        response = self.page.goto(self.inside + rel, wait_until="load")
+        if response is not None and response.status != 200:
+            pytest.fail(f"{rel}: HTTP {response.status}: the page is missing from the built site")
+
+    def assert_clean(self) -> None:
+        problems = [*(f"request outside the site: {u}" for u in self.outside), *self.errors]
+        if problems:
+            pytest.fail(f"{self.page.url}:\n" + "\n".join(problems))
+
+
+Opener = Callable[..., Visit]
+
+
+@pytest.fixture
+def open_page(browser: Browser, base_url: str) -> Iterator[Opener]:
+    """Open a new context and page; requests outside ``inside`` (the site) are aborted and recorded."""
+    contexts = []
+
+    def opener(inside: str = base_url, **options: Any) -> Visit:
+        context = browser.new_context(**options)
+        contexts.append(context)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        visit = Visit(page, inside)
+
+        def route(route: Route) -> None:
+            if route.request.url.startswith(inside):
+                route.continue_()
+            else:
+                route.abort()
+
+        def request(req: Request) -> None:
+            if not req.url.startswith(inside) and not req.url.startswith("data:"):
+                visit.outside.append(f"{req.resource_type} {req.url} (from {page.url})")
+
+        def console(message: ConsoleMessage) -> None:
+            url = message.location["url"]
+            if message.type == "error" and (not url or url.startswith(inside)):
+                visit.errors.append(f"console: {message.text} ({url})")
+
+        def failed(req: Request) -> None:
+            if req.url.startswith(inside):  # outside requests are reported as such
+                visit.errors.append(f"request failed: {req.url} {req.failure}")
+
+        context.route("**/*", route)
+        page.on("request", request)
+        page.on("console", console)
+        page.on("pageerror", lambda error: visit.errors.append(f"page error: {error}"))
+        page.on("requestfailed", failed)
+        return visit
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def assert_one_visible_h1(page: Page, rel: str) -> None:
+    h1 = page.locator("h1")
+    assert h1.count() == 1, f"{rel}: expected one <h1>, found {h1.count()}"
+    assert h1.is_visible(), f"{rel}: the <h1> is not visible"
+    assert h1.inner_text().strip(), f"{rel}: the <h1> is empty"
+
+
+@pytest.mark.parametrize("rel", PAGES.values(), ids=PAGES.keys())
+def test_page_loads_cleanly_from_a_sub_path(open_page: Opener, rel: str) -> None:
+    visit = open_page()
+    visit.goto(rel)
+    visit.assert_clean()
+    assert_one_visible_h1(visit.page, rel)
+
+
+def test_site_opens_from_file_url_and_links_work(open_page: Opener, built: Sample) -> None:
+    visit = open_page(inside=built.site.as_uri() + "/")
+    page = visit.page
+    for start, link in [
+        ("index.html", 'main a[href$=".html"]:not([href*=":"])'),
+        (PAGES["department"], 'main a[href*="powers/"][href$=".html"]'),
+    ]:
+        visit.goto(start)
+        assert_one_visible_h1(page, start)
+        target = page.locator(link).first
+        href = target.get_attribute("href")
+        assert href, f"{start}: no link to follow ({link})"
+        target.click()
+        page.wait_for_load_state("load")
+        assert page.url != visit.inside + start, f"{start}: following {href} did not navigate"
+        assert page.url.startswith(visit.inside), f"{start}: {href} led to {page.url}"
+        assert_one_visible_h1(page, page.url)
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize("kind", ["home", "power"])
+def test_no_horizontal_overflow_on_a_phone(open_page: Opener, kind: str) -> None:
+    visit = open_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3)
+    visit.goto(PAGES[kind])
+    visit.assert_clean()
+    scroll_width, inner_width = visit.page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    if scroll_width > PHONE["width"] or inner_width != PHONE["width"]:
+        wide = visit.page.evaluate(WIDEST_ELEMENTS, PHONE["width"])
+        pytest.fail(
+            f"{PAGES[kind]}: on a {PHONE['width']}px phone the page lays out {inner_width}px wide "
+            f"and scrolls {scroll_width}px (it needs a viewport meta, and nothing may be wider "
+            "than the screen: wide tables and charts scroll in their own container). "
+            "Elements past the right edge:\n" + "\n".join(wide)
+        )
+
+
+# The outermost elements that stick out past the right edge, for the failure message.
+WIDEST_ELEMENTS = """(width) => {
+  const right = (el) => el.getBoundingClientRect().right;
+  const clipped = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (right(el) <= width + 1 || clipped(el)) continue;
+    const parent = el.parentElement;
+    if (parent && parent !== document.body && right(parent) > width + 1) continue;
+    const id = el.id ? '#' + el.id : '';
+    const cls = el.classList.length ? '.' + [...el.classList].join('.') : '';
+    out.push(`${el.tagName.toLowerCase()}${id}${cls}: right edge at ${Math.round(right(el))}px`);
+    if (out.length >= 10) break;
+  }
+  return out;
+}"""
+
+
+def test_department_page_groups_powers_by_category_without_javascript(
+    open_page: Opener, built: Sample
+) -> None:
+    powers = [
+        p
+        for p in built.checked.dataset.powers.values()
+        if p.department == DEPARTMENT and p.data["disclosure"]["public"]
+    ]
+    assert len({p.data["category"] for p in powers}) > 1, (
+        "the sample department needs two categories"
+    )
+    visit = open_page(java_script_enabled=False)
+    visit.goto(PAGES["department"])
+    visit.assert_clean()
+    wrong = []
+    for p in powers:
+        links = visit.page.locator(f'main a[href$="powers/{p.id}.html"]')
+        headings = [
+            links.nth(i).locator("xpath=preceding::*[self::h2 or self::h3 or self::h4][1]")
+            for i in range(links.count())
+            if links.nth(i).is_visible()
+        ]
+        if not any(p.data["category"] in h.inner_text() for h in headings if h.count()):
+            wrong.append(
+                f"{p.id} ({p.data['category']}): no visible link under a heading naming it"
+            )
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("kind", ["home", "department", "power", "law"])
+def test_no_accessibility_violations(open_page: Opener, kind: str) -> None:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(PROJECT)} is missing: run `bash .ci/run` (it runs npm ci)")
+    visit = open_page(bypass_csp=True)
+    visit.goto(PAGES[kind])
+    visit.page.add_script_tag(path=AXE)
+    results = visit.page.evaluate("() => axe.run(document)")
+    visit.assert_clean()
+    violations = [
+        f"{v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(f"    {' '.join(map(str, n['target']))}: {summary(n)}" for n in v["nodes"])
+        for v in results["violations"]
+    ]
+    if violations:
+        pytest.fail(f"{PAGES[kind]}: axe-core found:\n" + "\n".join(violations))
+
+
+def summary(node: dict[str, Any]) -> str:
+    """axe-core's failure summary of one element, on one line."""
+    lines = str(node.get("failureSummary") or "").splitlines()
+    return "; ".join(line.strip() for line in lines if line.strip())
