@@ -339,7 +339,7 @@ def _overlaps(ds: Dataset) -> Iterator[Problem]:
         if len({p.department for p in powers}) > 1:
             for p in powers:
                 others = "、".join(
-                    _dept_name(ds, o) for o in powers if o.department != p.department
+                    sorted({_dept_name(ds, o) for o in powers if o.department != p.department})
                 )
                 yield warning(
                     p.path,
