@@ -15,8 +15,9 @@ import jinja2
 from markupsafe import Markup
 
 from site_builder import charts, flowchart, markup
+from site_builder.errors import SiteBuilderError
 from site_builder.model import Dataset
-from site_builder.pages import Stat, initial, plan
+from site_builder.pages import Page, Site, Stat, initial
 
 TEMPLATES = "templates"
 STATIC = "static"
@@ -77,11 +78,11 @@ def _bar_chart(stat: Stat, root: str) -> Markup:
     )
 
 
-def render_site(ds: Dataset) -> dict[str, bytes]:
-    """Return every output file of the site: relative path -> bytes."""
+def render_site(site: Site, pages: list[Page]) -> dict[str, bytes]:
+    """Render ``pages`` and copy the static files: relative path -> bytes."""
+    ds = site.ds
     dirs = template_dirs(ds)
     env = environment(dirs)
-    site, pages = plan(ds)
     common: dict[str, Any] = {
         "site": site,
         "config": ds.config.raw,
@@ -93,9 +94,17 @@ def render_site(ds: Dataset) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for page in pages:
         root = "../" * page.path.count("/")
-        html = env.get_template(page.template).render(
-            **common, **page.context, root=root, page_path=page.path
-        )
+        try:
+            template = env.get_template(page.template)
+            html = template.render(**common, **page.context, root=root, page_path=page.path)
+        except jinja2.TemplateNotFound as exc:
+            raise SiteBuilderError(
+                f"找不到模板 {exc.name}（在 {'、'.join(str(d) for d in dirs)} 中）：请从本工具的 templates/ 复制。"
+            ) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise SiteBuilderError(
+                f"模板语法错误：{exc.filename or exc.name}:{exc.lineno}: {exc.message}"
+            ) from exc
         files[page.path] = html.encode("utf-8")
     for folder in reversed(dirs):  # the site's own static files win
         static = folder / STATIC

@@ -321,3 +321,18 @@ def test_amended_law_is_marked_on_the_power_page(repo: Repo, law_status: str) ->
     repo.law(LAW, status=law_status)
     page = read(build(repo), "powers/zq-a-xk-001.html")
     assert f'<span class="badge badge-off">{law_status}</span>' in page
+
+
+def test_a_missing_or_broken_template_is_a_clear_error(repo: Repo) -> None:
+    (repo.root / "templates/withheld.html").unlink()
+    result = repo.cli("build")
+    assert (
+        result.exit_code == 2
+        and "withheld.html" in result.stderr
+        and "Traceback" not in result.output
+    )
+    repo.write(
+        "templates/withheld.html", "{% extends 'base.html' %}{% block main %}{% if %}{% endblock %}"
+    )
+    result = repo.cli("build")
+    assert result.exit_code == 2 and "withheld.html:1" in result.stderr
