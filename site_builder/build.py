@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import checks, model, output, render, report
+from site_builder import checks, model, output, render, report, search
 from site_builder.config import load_config
 from site_builder.errors import DataError, Problem
 from site_builder.model import Dataset
+from site_builder.pages import plan
 from site_builder.schemas import Schemas
 
 
@@ -35,6 +36,9 @@ def build(root: Path, out: Path, strict: bool = False) -> Checked:
     checked = check_repository(root, strict)
     if report.has_errors(checked.problems):
         raise DataError(checked.problems)
-    pages = render.render_site(checked.dataset)
-    output.write_site(out, pages)
+    site, pages = plan(checked.dataset)
+    index = search.shards(site)
+    files = render.render_site(site, [*pages, search.page(site, index)])
+    files |= search.files(root, index)
+    output.write_site(out, files)
     return checked

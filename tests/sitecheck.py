@@ -29,6 +29,7 @@ PAGES = {
     "law-index": "laws/index.html",
     "law": "laws/chengxiang-guihua-fa.html",
     "withheld": "withheld.html",
+    "search": "search/index.html",
 }
 
 # The sub-path a mirror serves the site from, in the browser tests.

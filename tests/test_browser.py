@@ -7,6 +7,7 @@ Needs Debian's Chromium, the Python package playwright and node_modules/axe-core
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -244,7 +245,7 @@ def test_department_page_groups_powers_by_category_without_javascript(
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("kind", ["home", "department", "power", "law"])
+@pytest.mark.parametrize("kind", ["home", "department", "power", "law", "search"])
 def test_no_accessibility_violations(open_page: Opener, kind: str) -> None:
     if not AXE.is_file():
         pytest.fail(f"{AXE.relative_to(PROJECT)} is missing: run `bash .ci/run` (it runs npm ci)")
@@ -266,3 +267,130 @@ def summary(node: dict[str, Any]) -> str:
     """axe-core's failure summary of one element, on one line."""
     lines = str(node.get("failureSummary") or "").splitlines()
     return "; ".join(line.strip() for line in lines if line.strip())
+
+
+# --- search -------------------------------------------------------------------
+
+SEARCH_TOKENS = json.loads(
+    (Path(__file__).parent / "search_tokens.json").read_text(encoding="utf-8")
+)
+SEARCH_QUERIES = json.loads(
+    (Path(__file__).parent / "search_queries.json").read_text(encoding="utf-8")
+)
+RESULTS = "[data-search-results] a"
+
+
+def search_for(page: Page, text: str) -> list[str]:
+    """Type ``text`` into the search box as a person would and return the power ids listed."""
+    box = page.locator("#search-q")
+    box.fill("")
+    page.wait_for_function("() => document.getElementById('search-status').textContent === ''")
+    box.press_sequentially(text)
+    page.wait_for_function(
+        "(t) => document.getElementById('search-q').value === t && document.getElementById('search-status').textContent !== ''",
+        arg=text,
+    )
+    page.wait_for_timeout(120)  # let a pending keystroke's search settle
+    hrefs = page.locator(RESULTS).evaluate_all(
+        "(links) => links.map((a) => a.getAttribute('href'))"
+    )
+    return [h.rsplit("/", 1)[1].removesuffix(".html") for h in hrefs]
+
+
+def test_tokenizer_in_the_browser_matches_python(open_page: Opener) -> None:
+    visit = open_page()
+    visit.goto(PAGES["search"])
+    got = visit.page.evaluate(
+        "(cases) => cases.map((c) => window.siteSearchTokenize(c.text))", SEARCH_TOKENS
+    )
+    wrong = [
+        (c["text"], c["terms"], g)
+        for c, g in zip(SEARCH_TOKENS, got, strict=True)
+        if c["terms"] != g
+    ]
+    assert not wrong, wrong
+    visit.assert_clean()
+
+
+def test_query_table_typed_into_the_search_page(open_page: Opener) -> None:
+    visit = open_page()
+    visit.goto(PAGES["search"])
+    failures = []
+    for case in SEARCH_QUERIES:
+        found = search_for(visit.page, case["query"])
+        if case["kind"] == "no-match":
+            if found or "没有找到" not in visit.page.locator("#search-status").inner_text():
+                failures.append(f"{case['query']}: expected no result, got {found[:5]}")
+        elif missing := sorted(set(case["expect"]) - set(found)):
+            failures.append(f"{case['query']}: missing {missing}")
+    assert not failures, "\n".join(failures)
+    visit.assert_clean()
+
+
+def test_index_loads_only_when_the_search_box_is_focused(open_page: Opener) -> None:
+    visit = open_page()
+    requested: list[str] = []
+    visit.page.on("request", lambda r: requested.append(r.url))
+    visit.goto(PAGES["search"])
+    visit.page.wait_for_timeout(300)
+    assert not [u for u in requested if "/search/all.js" in u]
+    visit.page.locator("#search-q").focus()
+    visit.page.wait_for_function("() => window.siteSearchShards && window.siteSearchShards.all")
+    assert [u for u in requested if u.endswith("/search/all.js")]
+    visit.assert_clean()
+
+
+def test_a_q_link_opens_with_results_and_typing_updates_the_address(open_page: Opener) -> None:
+    visit = open_page()
+    visit.goto(PAGES["search"] + "?q=%E6%8E%92%E6%B1%A1")  # ?q=排污
+    page = visit.page
+    page.wait_for_function("() => document.querySelectorAll('[data-search-results] a').length > 0")
+    assert page.locator("#search-q").input_value() == "排污"
+    assert "找到" in page.locator("#search-status").inner_text()
+    assert page.locator("#search-status").get_attribute("aria-live") == "polite"
+    search_for(page, "旅行社")
+    assert "q=%E6%97%85%E8%A1%8C%E7%A4%BE" in page.url
+    page.locator("select[data-filter=category]").select_option("行政处罚")
+    page.wait_for_function("() => location.search.includes('category=')")
+    names = page.locator("[data-search-results] li").all_inner_texts()
+    assert names and all("行政处罚" in n for n in names)
+    visit.assert_clean()
+
+
+def test_search_with_the_keyboard_only(open_page: Opener) -> None:
+    visit = open_page()
+    visit.goto(PAGES["search"])
+    page = visit.page
+    page.locator("#search-q").focus()
+    page.keyboard.type("劳务派遣")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('[data-search-results] a').length > 0")
+    assert page.url.split("?", 1)[0].endswith("search/index.html")  # Enter does not leave the page
+    page.keyboard.press("Tab")
+    assert (
+        page.evaluate("() => document.activeElement.textContent") == "搜索"
+    )  # on to the search button
+    visit.assert_clean()
+
+
+def test_search_works_from_the_file_system(open_page: Opener, built: Sample) -> None:
+    visit = open_page(inside=built.site.as_uri() + "/")
+    visit.page.goto((built.site / "search/index.html").as_uri() + "?q=%E5%B7%A5%E4%BC%A4")  # 工伤
+    visit.page.wait_for_function(
+        "() => document.querySelectorAll('[data-search-results] a').length > 0"
+    )
+    first = visit.page.locator(RESULTS).first
+    first.click()
+    visit.page.wait_for_load_state()
+    assert visit.page.url.startswith(built.site.as_uri()) and "/powers/" in visit.page.url
+    visit.assert_clean()
+
+
+def test_without_javascript_the_search_form_leads_to_the_index(open_page: Opener) -> None:
+    visit = open_page(java_script_enabled=False)
+    visit.goto(PAGES["home"])
+    visit.page.locator("#site-q").fill("排污")
+    visit.page.locator("#site-q").press("Enter")
+    visit.page.wait_for_load_state()
+    assert visit.page.url.split("?", 1)[0].endswith("powers/index.html")
+    visit.assert_clean()

@@ -1,6 +1,10 @@
 // Progressive enhancement only: every page works without JavaScript.
 (function () {
   "use strict";
+  // The header search form goes to the A–Z index without JavaScript, to the search page with it.
+  document.querySelectorAll("form[data-search-action]").forEach(function (form) {
+    form.setAttribute("action", form.getAttribute("data-search-action"));
+  });
   // Department pages: filter the category sections instantly (anchors work without JS).
   var nav = document.querySelector(".category-filter[aria-label='按类别筛选']");
   var sections = document.querySelectorAll(".category-section");
