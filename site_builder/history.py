@@ -8,11 +8,16 @@ update trail of every record.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
+from site_builder import sources
 from site_builder.errors import UsageError
 
 # What a revision's site is built from.
@@ -101,3 +106,346 @@ def work_tree(repo: pygit2.Repository, root: Path) -> WorkTree:
         if rel == "site.yaml" or rel.startswith("data/"):
             changed.append(rel)
     return WorkTree(shallow=repo.is_shallow, uncommitted=tuple(sorted(changed)))
+
+
+# --- the update trail -------------------------------------------------------------
+
+CACHE_VERSION = 1
+CACHE_FILE = "trail.json"
+ADDED, CHANGED, CANCELLED, DELETED = "新增", "变更", "取消", "删除"
+# A field value longer than this (as JSON) is recorded as changed without its text.
+SHORT = 120
+LONG = {"long": True}
+
+_PR_PATTERNS = (
+    re.compile(r"^Merge pull request #(\d+)"),  # GitHub merge commits
+    re.compile(r"\(#(\d+)\)\s*$"),  # squash merges: "Title (#12)"
+    re.compile(r"See merge request [^\s!]*!(\d+)"),  # GitLab
+    re.compile(r"^Merge branch .* into .*\(!(\d+)\)"),
+)
+_RECORD_PATHS = (
+    (re.compile(r"^data/departments/([^/]+)/powers/([^/]+)\.yaml$"), "power", 2),
+    (re.compile(r"^data/departments/([^/]+)/department\.yaml$"), "department", 1),
+    (re.compile(r"^data/laws/([^/]+)\.yaml$"), "law", 1),
+)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One top-level field of a record, before and after (``LONG`` stands for a long value)."""
+
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of one record, published by one first-parent commit."""
+
+    commit: str
+    date: str
+    timestamp: int
+    author: str
+    pr: int | None
+    title: str
+    kind: str
+    record: tuple[str, str]
+    path: str
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass
+class Trail:
+    """Every record's changes, newest first, from the first-parent history of one revision."""
+
+    head: str | None
+    shallow: bool
+    changes: list[Change]
+    renamed: dict[tuple[str, str], tuple[str, str]]  # new key -> old key
+
+    def __post_init__(self) -> None:
+        self._index: dict[tuple[str, str], list[Change]] | None = None
+
+    def of(self, kind: str, record_id: str) -> list[Change]:
+        """The changes of a record, newest first, following it through renames."""
+        if self._index is None:
+            self._index = {}
+            for change in self.changes:
+                self._index.setdefault(change.record, []).append(change)
+        out: list[Change] = []
+        key: tuple[str, str] | None = (kind, record_id)
+        seen = set()
+        while key is not None and key not in seen:
+            seen.add(key)
+            out.extend(self._index.get(key, []))
+            key = self.renamed.get(key)
+        return sorted(out, key=lambda c: -c.timestamp) if len(seen) > 1 else out
+
+
+def record_key(path: str) -> tuple[tuple[str, str], str] | None:
+    """Return ((kind, id), department) for a record's path, or None for other files."""
+    for pattern, kind, group in _RECORD_PATHS:
+        match = pattern.match(path)
+        if match:
+            return (kind, match.group(group)), match.group(1) if kind != "law" else ""
+    return None
+
+
+def pull_request(message: str) -> int | None:
+    """The pull-request number a merge or squash message names, if any."""
+    lines = message.strip().splitlines()
+    for pattern in _PR_PATTERNS:
+        for line in (
+            lines[:1] if pattern.pattern.startswith("^") or "(#" in pattern.pattern else lines
+        ):
+            match = pattern.search(line)
+            if match:
+                return int(match.group(1))
+    return None
+
+
+def change_title(message: str) -> str:
+    """The change note: a merge's pull-request title, or the subject without its “(#12)”."""
+    lines = [line.strip() for line in message.strip().splitlines()]
+    subject = lines[0] if lines else ""
+    if subject.startswith(("Merge pull request", "Merge branch")):
+        body = [line for line in lines[1:] if line and not line.startswith("See merge request")]
+        return body[0] if body else subject
+    return re.sub(r"\s*\(#\d+\)\s*$", "", subject)
+
+
+def _date(commit: pygit2.Commit) -> str:
+    zone = timezone(timedelta(minutes=commit.commit_time_offset))
+    return datetime.fromtimestamp(commit.commit_time, tz=UTC).astimezone(zone).date().isoformat()
+
+
+class _Reader:
+    """Reads records' top-level fields from blobs, parsing only what differs; caches by blob id."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self.repo = repo
+        self.blocks: dict[str, dict[str, str] | None] = {}
+        self.values: dict[str, Any] = {}
+
+    def fields(self, blob_id: pygit2.Oid | None) -> dict[str, str] | None:
+        if blob_id is None:
+            return None
+        key = str(blob_id)
+        if key not in self.blocks:
+            blob = self.repo[blob_id]
+            assert isinstance(blob, pygit2.Blob)
+            text = blob.data.decode("utf-8", "replace")
+            blocks = sources.top_level_blocks(text)
+            if blocks is None:  # not a plain block mapping: parse it whole, one field per key
+                data = sources.load_lenient(text)
+                blocks = (
+                    {k: sources.dump({k: v}) for k, v in data.items()}
+                    if isinstance(data, dict)
+                    else {}
+                )
+            self.blocks[key] = blocks
+        return self.blocks[key]
+
+    def value(self, block: str | None) -> Any:
+        if block is None:
+            return None
+        if block not in self.values:
+            data = sources.load_lenient(block)
+            self.values[block] = (
+                next(iter(data.values())) if isinstance(data, dict) and data else None
+            )
+        return self.values[block]
+
+
+def _short(value: Any) -> Any:
+    return value if len(json.dumps(value, ensure_ascii=False, default=str)) <= SHORT else LONG
+
+
+def _compare(
+    reader: _Reader, old: dict[str, str] | None, new: dict[str, str] | None
+) -> tuple[str, tuple[FieldChange, ...]] | None:
+    """Classify one record's change and list its changed fields; None when nothing changed in meaning."""
+    if old is None and new is not None:
+        return ADDED, ()
+    if new is None:
+        return (DELETED, ()) if old is not None else None
+    assert old is not None
+    changed = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        va, vb = reader.value(a), reader.value(b)
+        if va != vb:
+            changed.append(FieldChange(key, _short(va), _short(vb)))
+    if not changed:
+        return None
+    status = next((f for f in changed if f.field == "status"), None)
+    kind = CANCELLED if status is not None and status.new == "已取消" else CHANGED
+    return kind, tuple(changed)
+
+
+def _commit_changes(
+    repo: pygit2.Repository,
+    reader: _Reader,
+    commit: pygit2.Commit,
+    renamed: dict[tuple[str, str], tuple[str, str]],
+) -> list[Change]:
+    parent = commit.parents[0] if commit.parents else None
+    if parent is not None:
+        diff = parent.tree.diff_to_tree(commit.tree)
+    else:
+        diff = commit.tree.diff_to_tree(swap=True)
+    zero = pygit2.Oid(hex="0" * 40)
+    before: dict[tuple[str, str], tuple[str, str, pygit2.Oid]] = {}
+    after: dict[tuple[str, str], tuple[str, str, pygit2.Oid]] = {}
+    for delta in diff.deltas:
+        for side, file in ((before, delta.old_file), (after, delta.new_file)):
+            if file.id == zero:
+                continue
+            found = record_key(file.path)
+            if found:
+                side[found[0]] = (file.path, found[1], file.id)
+    author = (commit.parents[1].author if len(commit.parents) > 1 else commit.author).name
+    sha, date, pr, title = (
+        str(commit.id),
+        _date(commit),
+        pull_request(commit.message),
+        change_title(commit.message),
+    )
+    out: list[Change] = []
+    # A record removed and another of the same kind added, equal but for the id: a rename.
+    gone = [k for k in before if k not in after]
+    new = [k for k in after if k not in before]
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}
+    for n in new:
+        for g in gone:
+            if g[0] == n[0] and g not in pairs.values():
+                a, b = reader.fields(before[g][2]) or {}, reader.fields(after[n][2]) or {}
+                if {k: v for k, v in a.items() if k != "id"} == {
+                    k: v for k, v in b.items() if k != "id"
+                }:
+                    pairs[n] = g
+                    break
+    for key in sorted(set(before) | set(after)):
+        if key in pairs.values():
+            continue
+        old_key = pairs.get(key)
+        old = before.get(old_key or key)
+        cur = after.get(key)
+        result = _compare(
+            reader, reader.fields(old[2]) if old else None, reader.fields(cur[2]) if cur else None
+        )
+        if old_key:
+            renamed[key] = old_key
+            others = tuple(f for f in (result[1] if result else ()) if f.field != "id")
+            result = (CHANGED, (FieldChange("id", old_key[1], key[1]), *others))
+        if old and cur and old[1] != cur[1]:  # moved to another department
+            moved = FieldChange("department", old[1], cur[1])
+            result = (result[0] if result else CHANGED, (moved, *(result[1] if result else ())))
+        if result is None:
+            continue
+        path = cur[0] if cur else old[0] if old else ""
+        out.append(
+            Change(
+                sha, date, commit.commit_time, author, pr, title, result[0], key, path, result[1]
+            )
+        )
+    return out
+
+
+def _to_json(trail: Trail) -> dict[str, Any]:
+    return {
+        "version": CACHE_VERSION,
+        "head": trail.head,
+        "changes": [
+            [
+                c.commit,
+                c.date,
+                c.timestamp,
+                c.author,
+                c.pr,
+                c.title,
+                c.kind,
+                list(c.record),
+                c.path,
+                [[f.field, f.old, f.new] for f in c.fields],
+            ]
+            for c in trail.changes
+        ],
+        "renamed": [[list(k), list(v)] for k, v in sorted(trail.renamed.items())],
+    }
+
+
+def _from_json(doc: dict[str, Any], shallow: bool) -> Trail:
+    changes = [
+        Change(
+            commit=c[0],
+            date=c[1],
+            timestamp=c[2],
+            author=c[3],
+            pr=c[4],
+            title=c[5],
+            kind=c[6],
+            record=(c[7][0], c[7][1]),
+            path=c[8],
+            fields=tuple(FieldChange(*f) for f in c[9]),
+        )
+        for c in doc["changes"]
+    ]
+    return Trail(
+        doc["head"], shallow, changes, {(k[0], k[1]): (v[0], v[1]) for k, v in doc["renamed"]}
+    )
+
+
+def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trail | None:
+    """Read the update trail of ``revision``: one pass over its first-parent history.
+
+    Returns None when ``root`` is not in a git repository. With ``cache`` (a folder),
+    the result is kept by commit id, and a later call processes only the commits
+    added since; when the history was rewritten (a force push) it starts again.
+    """
+    repo = open_repository(root)
+    if repo is None:
+        return None
+    if repo.head_is_unborn:
+        return Trail(None, repo.is_shallow, [], {})
+    head = resolve(repo, revision)
+    cached: Trail | None = None
+    cache_file = cache / CACHE_FILE if cache else None
+    if cache_file and cache_file.is_file():
+        try:
+            doc = json.loads(cache_file.read_text(encoding="utf-8"))
+            if doc.get("version") == CACHE_VERSION:
+                cached = _from_json(doc, repo.is_shallow)
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            cached = None
+    if cached is not None and cached.head == str(head.id):
+        return cached
+    new_commits: list[pygit2.Commit] = []
+    commit: pygit2.Commit | None = head
+    while commit is not None:
+        if cached is not None and str(commit.id) == cached.head:
+            break
+        new_commits.append(commit)
+        commit = commit.parents[0] if commit.parents else None
+    else:
+        cached = None  # the cached head is not in this history: rewritten, start again
+    reader = _Reader(repo)
+    renamed = dict(cached.renamed) if cached else {}
+    changes: list[Change] = []
+    for c in new_commits:
+        changes.extend(_commit_changes(repo, reader, c, renamed))
+    result = Trail(
+        str(head.id), repo.is_shallow, changes + (cached.changes if cached else []), renamed
+    )
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(_to_json(result), ensure_ascii=False, separators=(",", ":")),
+            encoding="utf-8",
+        )
+        tmp.replace(cache_file)
+    return result

@@ -350,3 +350,40 @@ def dump(data: Any) -> str:
         width=10**9,
         indent=2,
     )
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*):(?:\s|$)")
+
+
+def top_level_blocks(text: str) -> dict[str, str] | None:
+    """Split a block-style YAML mapping into its top-level fields: key -> the field's text.
+
+    Returns None when the text is not a plain block mapping (then parse it whole).
+    Comment lines before a key belong to no field.
+    """
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line[0] in " -":
+            if current is None:
+                return None
+            current.append(line)
+            continue
+        match = _TOP_KEY.match(line)
+        if match is None or match.group(1) in blocks:
+            return None
+        current = blocks[match.group(1)] = [line]
+    return {key: "\n".join(lines) for key, lines in blocks.items()}
+
+
+def load_lenient(text: str) -> Any:
+    """Parse YAML with the project's scalar rules, without the strict checks; None if it does not parse.
+
+    For reading old revisions in the history, which may hold files that fail today's checks.
+    """
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError:
+        return None

@@ -153,3 +153,76 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden/ from the current output",
     )
+
+
+class Git:
+    """A real git repository over a Repo's folder, with commits at explicit times (made with pygit2)."""
+
+    def __init__(self, repo: Repo) -> None:
+        import pygit2
+
+        self.pygit2 = pygit2
+        self.repo = repo
+        self.git = pygit2.init_repository(str(repo.root), initial_head="main")
+        self.time = 1_700_000_000  # 2023-11-14
+
+    def signature(self, name: str, when: int | None = None) -> Any:
+        return self.pygit2.Signature(name, f"{name}@example.org", when or self.time, 480)
+
+    def commit(
+        self,
+        message: str,
+        author: str = "市甲局",
+        parents: list[Any] | None = None,
+        ref: str | None = "HEAD",
+        when: int | None = None,
+    ) -> Any:
+        """Commit the whole work tree; return the commit id."""
+        self.time += 3600
+        index = self.git.index
+        index.add_all()
+        index.write()
+        tree = index.write_tree()
+        if parents is None:
+            parents = [] if self.git.head_is_unborn else [self.git.head.target]
+        return self.git.create_commit(
+            ref,
+            self.signature(author, when),
+            self.signature("编办审核", when),
+            message,
+            tree,
+            parents,
+        )
+
+    def pull_request(
+        self,
+        number: int,
+        title: str,
+        change: Callable[[], object],
+        author: str = "市甲局",
+        squash: bool = False,
+    ) -> Any:
+        """Make ``change`` on a branch and merge it into main: a merge commit, or a squash."""
+        base = self.git.head.target
+        change()
+        if squash:
+            return self.commit(f"{title} (#{number})", author)
+        branch = self.commit(
+            f"{title}（分支提交）", author, parents=[base], ref=None, when=self.time - 86_400 * 3
+        )
+        return self.commit(
+            f"Merge pull request #{number} from zq-a/branch-{number}\n\n{title}",
+            "合并人",
+            parents=[base, branch],
+        )
+
+    def tag(self, name: str, target: Any = None) -> None:
+        self.git.references.create(f"refs/tags/{name}", target or self.git.head.target)
+
+
+@pytest.fixture
+def git(repo: Repo) -> Git:
+    """The fixture repository as a git repository with one initial commit."""
+    g = Git(repo)
+    g.commit("初始版本：市甲局权责清单")
+    return g
