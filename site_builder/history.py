@@ -8,6 +8,7 @@ update trail of every record.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def work_tree(repo: pygit2.Repository, root: Path) -> WorkTree:
 
 # --- the update trail -------------------------------------------------------------
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_FILE = "trail.json"
 ADDED, CHANGED, CANCELLED, DELETED = "新增", "变更", "取消", "删除"
 # A field value longer than this (as JSON) is recorded as changed without its text.
@@ -153,6 +154,8 @@ class Change:
     record: tuple[str, str]
     path: str
     fields: tuple[FieldChange, ...]
+    name: str = ""  # the record's name (a law's title) after the change, or before a deletion
+    public: bool = True  # False for a power that is not public: its changes are not published
 
 
 @dataclass
@@ -347,9 +350,24 @@ def _commit_changes(
         if result is None:
             continue
         path = cur[0] if cur else old[0] if old else ""
+        latest = reader.fields(cur[2] if cur else old[2] if old else None) or {}
+        name = reader.value(latest.get("name") or latest.get("title"))
+        disclosure = reader.value(latest.get("disclosure"))
+        public = not (isinstance(disclosure, dict) and disclosure.get("public") is False)
         out.append(
             Change(
-                sha, date, commit.commit_time, author, pr, title, result[0], key, path, result[1]
+                sha,
+                date,
+                commit.commit_time,
+                author,
+                pr,
+                title,
+                result[0],
+                key,
+                path,
+                result[1],
+                str(name or key[1]),
+                public,
             )
         )
     return out
@@ -381,16 +399,18 @@ def _to_json(trail: Trail) -> dict[str, Any]:
 def _from_json(doc: dict[str, Any], shallow: bool) -> Trail:
     changes = [
         Change(
-            commit=c[0],
-            date=c[1],
-            timestamp=c[2],
-            author=c[3],
-            pr=c[4],
-            title=c[5],
-            kind=c[6],
-            record=(c[7][0], c[7][1]),
-            path=c[8],
-            fields=tuple(FieldChange(*f) for f in c[9]),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            c[5],
+            c[6],
+            (c[7][0], c[7][1]),
+            c[8],
+            tuple(FieldChange(*f) for f in c[9]),
+            c[10],
+            c[11],
         )
         for c in doc["changes"]
     ]
@@ -449,3 +469,125 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
         )
         tmp.replace(cache_file)
     return result
+
+
+# --- published editions -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditionPower:
+    """A power as it stood at an edition."""
+
+    id: str
+    name: str
+    department: str
+    category: str
+    status: str
+    public: bool
+    blob: str
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A published edition: a tag matching the configured pattern, and the powers at it."""
+
+    tag: str
+    commit: str
+    date: str
+    timestamp: int
+    title: str
+    powers: dict[str, EditionPower]
+
+
+def editions(root: Path, pattern: str) -> list[Edition]:
+    """Read every edition (tag matching ``pattern``), oldest first, from git's objects."""
+    repo = open_repository(root)
+    if repo is None or repo.head_is_unborn:
+        return []
+    reader = _Reader(repo)
+    found = []
+    for ref in repo.references.iterator(pygit2.enums.ReferenceFilter.TAGS):
+        tag = ref.shorthand
+        if not fnmatch.fnmatchcase(tag, pattern):
+            continue
+        target = repo[ref.target]
+        commit = target.peel(pygit2.Commit)
+        message = target.message if isinstance(target, pygit2.Tag) else ""
+        powers = {}
+        for path, blob_id in _record_blobs(repo, commit.tree):
+            found_key = record_key(path)
+            if found_key is None or found_key[0][0] != "power":
+                continue
+            blocks = reader.fields(blob_id) or {}
+            values = {
+                key: reader.value(blocks.get(key))
+                for key in ("name", "category", "status", "disclosure")
+            }
+            disclosure = values["disclosure"]
+            public = not (isinstance(disclosure, dict) and disclosure.get("public") is False)
+            pid, department = found_key[0][1], found_key[1]
+            text = {key: str(values[key] or "") for key in ("name", "category", "status")}
+            powers[pid] = EditionPower(
+                pid,
+                text["name"],
+                department,
+                text["category"],
+                text["status"],
+                public,
+                str(blob_id),
+            )
+        found.append(
+            Edition(
+                tag,
+                str(commit.id),
+                _date(commit),
+                commit.commit_time,
+                (message or "").strip().split("\n")[0],
+                powers,
+            )
+        )
+    return sorted(found, key=lambda e: (e.timestamp, e.tag))
+
+
+def _record_blobs(repo: pygit2.Repository, tree: pygit2.Tree) -> list[tuple[str, pygit2.Oid]]:
+    out: list[tuple[str, pygit2.Oid]] = []
+
+    def walk(node: pygit2.Tree, prefix: str) -> None:
+        for entry in node:
+            obj = repo[entry.id]
+            if isinstance(obj, pygit2.Tree):
+                walk(obj, f"{prefix}{entry.name}/")
+            else:
+                out.append((f"{prefix}{entry.name}", entry.id))
+
+    try:
+        departments = repo[tree["data/departments"].id]
+    except KeyError:
+        return out
+    assert isinstance(departments, pygit2.Tree)
+    walk(departments, "data/departments/")
+    return out
+
+
+@dataclass(frozen=True)
+class Published:
+    """What git says about the published list: its trail, its editions, and the work tree's state."""
+
+    trail: Trail | None  # None: not a git repository
+    editions: list[Edition]
+    shallow: bool
+    uncommitted: tuple[str, ...]
+
+
+def published(root: Path, cache: Path | None, tag_pattern: str | None) -> Published:
+    """Read the trail of HEAD, the editions and the work tree's state in one go."""
+    repo = open_repository(root)
+    if repo is None:
+        return Published(None, [], False, ())
+    state = work_tree(repo, root)
+    return Published(
+        trail(root, cache=cache),
+        editions(root, tag_pattern) if tag_pattern else [],
+        state.shallow,
+        state.uncommitted,
+    )

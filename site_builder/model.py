@@ -51,6 +51,8 @@ class Dataset:
     laws: dict[str, Record] = field(default_factory=dict)
     flows: dict[str, Record] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    # Chinese titles of each kind's top-level fields, from the schemas.
+    field_titles: dict[str, dict[str, str]] = field(default_factory=dict)
     # Ids that exist on disk, valid or not, so references to a broken record are not reported twice.
     known: dict[str, set[str]] = field(
         default_factory=lambda: {"power": set(), "department": set(), "law": set(), "flow": set()}
@@ -129,6 +131,10 @@ def load(root: Path, config: SiteConfig, schemas: Schemas) -> tuple[Dataset, lis
     """Read every data file, check each against its schema, and gather the valid records."""
     files, problems = discover(root)
     dataset = Dataset(root=root, config=config)
+    dataset.field_titles = {
+        kind: {key: prop.get("title", key) for key, prop in doc.get("properties", {}).items()}
+        for kind, doc in schemas.documents.items()
+    }
     power_paths: dict[str, str] = {}
     for kind, rel in files:
         source, found = sources.read(root, rel)

@@ -13,9 +13,12 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from site_builder.history import Change, Edition, Published
 from site_builder.model import Dataset, Record, resolve_flow
 
 ACTIONS = ("取消", "转移", "下放", "整合", "加强", "委托")
+CHANGELOG_LIMIT = 500  # changes listed on a changelog page; changes.csv has them all
+FEED_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,13 @@ class Page:
 class Site:
     """Derived views of a dataset that several pages share: public powers, groupings, links."""
 
-    def __init__(self, ds: Dataset) -> None:
+    def __init__(self, ds: Dataset, git: Published | None = None, preview: bool = False) -> None:
         self.ds = ds
         self.config = ds.config
+        self.git = git
+        self.trail = git.trail if git else None
+        # In a preview, records with uncommitted changes are marked 未提交.
+        self.uncommitted = set(git.uncommitted) if git and preview else set()
         self.powers = sorted(
             (p for p in ds.powers.values() if p.data["disclosure"]["public"]), key=lambda p: p.id
         )
@@ -71,6 +78,14 @@ class Site:
             ds.laws.values(),
             key=lambda law: (_KIND_ORDER.get(law.data["kind"], 99), pinyin_key(law.name), law.id),
         )
+        withheld_ids = {p.id for p in self.withheld}
+        # Changes that may be published: never those of a power that is, or was when deleted, not public.
+        trail_changes = self.trail.changes if self.trail else []
+        self.changes: list[Change] = [
+            c
+            for c in trail_changes
+            if c.public and not (c.record[0] == "power" and c.record[1] in withheld_ids)
+        ]
 
     # --- links (paths from the site root) ---------------------------------------
 
@@ -87,6 +102,37 @@ class Site:
 
     def jurisdiction_departments(self, jid: str) -> list[Record]:
         return [d for d in self.departments if d.data["jurisdiction"] == jid]
+
+    def changes_of(self, kind: str, record_id: str) -> list[Change] | None:
+        """A record's published changes, newest first; None when the site has no git history."""
+        if self.trail is None:
+            return None
+        return [c for c in self.trail.of(kind, record_id) if c.public]
+
+    def change_department(self, change: Change) -> str:
+        """The department a change belonged to when it was made."""
+        parts = change.path.split("/")
+        return parts[2] if len(parts) > 2 and parts[1] == "departments" else ""
+
+    def link(self, change: Change) -> str | None:
+        """The page of the record a change is about, if it is still published."""
+        kind, rid = change.record
+        if kind == "power" and rid in self.public_ids:
+            return f"powers/{rid}.html"
+        if kind == "department" and rid in self.ds.departments:
+            return f"departments/{rid}/index.html"
+        if kind == "law" and rid in self.ds.laws:
+            return f"laws/{rid}.html"
+        return None
+
+    def url(self, pattern_key: str, **values: str | int) -> str | None:
+        """A link into the repository's web UI from a configured pattern (commit_url, pull_url)."""
+        pattern = (self.config.raw.get("repository") or {}).get(pattern_key)
+        if not pattern:
+            return None
+        for key, value in values.items():
+            pattern = pattern.replace("{" + key + "}", str(value))
+        return str(pattern)
 
     def edit_url(self, record: Record) -> str | None:
         template = (self.config.raw.get("repository") or {}).get("edit_url")
@@ -169,12 +215,16 @@ def power_view(site: Site, p: Record) -> dict[str, Any]:
         "step_names": step_names,
         "flow_ref": ds.flows.get((d.get("flow") or {}).get("ref", "")),
         "edit_url": site.edit_url(p),
+        "changes": site.changes_of("power", p.id),
+        "uncommitted": p.path in site.uncommitted,
     }
 
 
-def plan(ds: Dataset) -> tuple[Site, list[Page]]:
+def plan(
+    ds: Dataset, git: Published | None = None, preview: bool = False
+) -> tuple[Site, list[Page]]:
     """Return every page of the site, in a stable order."""
-    site = Site(ds)
+    site = Site(ds, git, preview)
     pages: list[Page] = []
     actions = Counter(
         p.data["adjustment"]["action"]
@@ -292,4 +342,94 @@ def plan(ds: Dataset) -> tuple[Site, list[Page]]:
             )
         )
     pages.append(Page("withheld.html", "withheld.html", {"withheld": site.withheld}))
+    pages += history_pages(site)
     return site, pages
+
+
+def history_pages(site: Site) -> list[Page]:
+    """The changelogs and their feeds, site-wide and per department, and the editions."""
+    pages = [
+        Page(
+            "changes/index.html",
+            "changes.html",
+            {
+                "changes": site.changes[:CHANGELOG_LIMIT],
+                "total": len(site.changes),
+                "department": None,
+            },
+        ),
+        Page(
+            "changes/feed.xml",
+            "feed.xml",
+            {"changes": site.changes[:FEED_LIMIT], "department": None},
+        ),
+    ]
+    for dept in site.departments:
+        own = [
+            c
+            for c in site.changes
+            if site.change_department(c) == dept.id or c.record == ("department", dept.id)
+        ]
+        pages.append(
+            Page(
+                f"departments/{dept.id}/changes.html",
+                "changes.html",
+                {"changes": own[:CHANGELOG_LIMIT], "total": len(own), "department": dept},
+            )
+        )
+        pages.append(
+            Page(
+                f"departments/{dept.id}/feed.xml",
+                "feed.xml",
+                {"changes": own[:FEED_LIMIT], "department": dept},
+            )
+        )
+    editions = site.git.editions if site.git else []
+    views = [edition_view(site, e, editions[i - 1] if i else None) for i, e in enumerate(editions)]
+    pages.append(Page("editions/index.html", "editions.html", {"editions": list(reversed(views))}))
+    for view in views:
+        pages.append(Page(f"editions/{view['slug']}.html", "edition.html", view))
+    return pages
+
+
+def edition_slug(tag: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-" for ch in tag)
+
+
+def edition_view(site: Site, edition: Edition, previous: Edition | None) -> dict[str, Any]:
+    """An edition's public powers, counts by category, and what changed since the previous edition."""
+    # A power withheld today is left out of past editions too, even if it was public then.
+    withheld = {p.id for p in site.withheld}
+    public = {pid: p for pid, p in edition.powers.items() if p.public and pid not in withheld}
+    before = (
+        {pid: p for pid, p in previous.powers.items() if p.public and pid not in withheld}
+        if previous
+        else {}
+    )
+    found = Counter(p.category for p in public.values() if p.status != "已取消")
+    counts = {name: found.get(name, 0) for name in site.config.category_names}
+    cancelled = sorted(
+        pid
+        for pid, p in public.items()
+        if p.status == "已取消" and pid in before and before[pid].status != "已取消"
+    )
+    return {
+        "edition": edition,
+        "slug": edition_slug(edition.tag),
+        "previous": previous,
+        "counts": counts,
+        "withheld": len(edition.powers) - len(public),
+        "powers": sorted(public.values(), key=lambda p: (p.department, p.id)),
+        "added": sorted(pid for pid in public if pid not in before) if previous else [],
+        "removed": sorted(pid for pid in before if pid not in public),
+        "cancelled": cancelled,
+        "changed": sorted(
+            pid
+            for pid, p in public.items()
+            if pid in before and before[pid].blob != p.blob and pid not in cancelled
+        ),
+        "names": {
+            **{pid: p.name for pid, p in before.items()},
+            **{pid: p.name for pid, p in public.items()},
+        },
+    }

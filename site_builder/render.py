@@ -8,6 +8,7 @@ a file of the same name in the folder that ``custom_dir`` in site.yaml names.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,9 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
     env.filters["md_inline"] = lambda text: Markup(markup.to_inline_html(str(text))) if text else ""
     env.filters["limit"] = _limit
     env.filters["initial"] = initial
+    env.filters["rfc3339"] = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
     return env
 
 

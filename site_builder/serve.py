@@ -57,7 +57,7 @@ def serve(
 
     def rebuild() -> None:
         try:
-            on_build(build(root, out), None)
+            on_build(build(root, out, preview=True), None)
         except SiteBuilderError as exc:
             on_build(None, exc)
 

@@ -30,6 +30,8 @@ PAGES = {
     "law": "laws/chengxiang-guihua-fa.html",
     "withheld": "withheld.html",
     "search": "search/index.html",
+    "changes": "changes/index.html",
+    "editions": "editions/index.html",
 }
 
 # The sub-path a mirror serves the site from, in the browser tests.
@@ -47,15 +49,45 @@ class Sample:
 
 
 def build_sample(tmp: Path) -> Sample:
-    """Copy the bundled sample repository into ``tmp`` and build it into ``tmp/serve/MIRROR``."""
+    """Copy the bundled sample repository into ``tmp`` as a git repository with some history, and build it into ``tmp/serve/MIRROR``."""
     root = tmp / "sample"
     root.mkdir()
     for name in ("schema", "templates", "data"):
         shutil.copytree(PROJECT / name, root / name)
     shutil.copy(PROJECT / "site.yaml", root / "site.yaml")
+    _history(root)
     serve = tmp / "serve"
     site = serve / MIRROR
     return Sample(root, serve, site, build(root, site))
+
+
+def _history(root: Path) -> None:
+    """An initial commit, a tagged edition, and a merged pull request that changes a power."""
+    import pygit2
+
+    repo = pygit2.init_repository(str(root), initial_head="main")
+
+    def commit(
+        message: str, parents: list[pygit2.Oid], when: int, ref: str | None = "HEAD"
+    ) -> pygit2.Oid:
+        repo.index.add_all()
+        repo.index.write()
+        who = pygit2.Signature("市自然资源局", "zrzy@example.org", when, 480)
+        return repo.create_commit(ref, who, who, message, repo.index.write_tree(), parents)
+
+    first = commit("初始版本", [], 1_700_000_000)
+    repo.references.create("refs/tags/edition-2023-1", first)
+    power = root / "data/departments/zq-ziran-ziyuan/powers/zq-ziran-ziyuan-xk-001.yaml"
+    power.write_text(
+        power.read_text(encoding="utf-8").replace("  value: 10\n", "  value: 8\n", 1),
+        encoding="utf-8",
+    )
+    branch = commit("缩短承诺时限", [first], 1_700_100_000, ref=None)
+    commit(
+        "Merge pull request #1 from zrzy/limit\n\n缩短建设用地规划许可的承诺时限",
+        [first, branch],
+        1_700_200_000,
+    )
 
 
 # Link relations that only name another document; every other relation may load it.
