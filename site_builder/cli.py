@@ -114,18 +114,23 @@ def validate(ctx: click.Context, fmt: str, strict: bool) -> None:
     type=click.Path(file_okay=False),
     help="输出目录（相对于仓库目录）。",
 )
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="允许数据有未提交的修改（仅用于预览；正式发布只发布已提交的内容）。",
+)
 @FORMAT
 @STRICT
 @click.pass_context
 @reported
-def build_command(ctx: click.Context, out: str, fmt: str, strict: bool) -> None:
+def build_command(ctx: click.Context, out: str, allow_dirty: bool, fmt: str, strict: bool) -> None:
     """校验数据并生成网站；数据有错误时不写入任何文件。
 
     Validate, then write the site; nothing is written when the data has errors.
     """
     root = _root(ctx)
     target = Path(out) if Path(out).is_absolute() else root / out
-    checked = build.build(root, target, strict)
+    checked = build.build(root, target, strict, allow_dirty=allow_dirty)
     if checked.problems:
         _print_problems(checked.problems, fmt)
     click.echo(f"已生成网站：{target}", err=True)
@@ -226,3 +231,70 @@ def fmt_command(ctx: click.Context, check: bool, paths: tuple[str, ...]) -> None
     if result.problems:
         sys.exit(1)
     sys.exit(1 if check and result.changed else 0)
+
+
+@main.command("diff")
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("markdown", "json")),
+    default="markdown",
+    show_default=True,
+    help="输出格式：markdown（合并请求评论、CI 摘要）或 json。",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="写入文件（相对于当前目录），而不是标准输出。",
+)
+@click.pass_context
+@reported
+def diff_command(
+    ctx: click.Context, base: str, head: str | None, fmt: str, out: str | None
+) -> None:
+    """比较两个版本的清单：新增、取消、变更、删除的职权，新引入的问题和审核人。
+
+    Compare revision BASE with HEAD (default: the work tree, uncommitted changes included).
+    Exit 1 when HEAD introduces errors.
+    """
+    from site_builder import diff
+
+    result = diff.compare(_root(ctx), base, head)
+    text = diff.to_json(result) if fmt == "json" else diff.markdown(result)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"已写入：{out}", err=True)
+    else:
+        click.echo(text, nl=False)
+    click.echo(diff.summary(result) + "。", err=True)
+    sys.exit(result.exit_code)
+
+
+@main.command("codeowners")
+@click.option(
+    "--check", is_flag=True, help="只检查，不写入：CODEOWNERS 缺失或过期时列出差异，退出码为 1。"
+)
+@click.pass_context
+@reported
+def codeowners_command(ctx: click.Context, check: bool) -> None:
+    """根据各部门的维护人和站点审核人生成 CODEOWNERS 文件。
+
+    Write CODEOWNERS from department.yaml maintainers and site.yaml reviewers.
+    """
+    from site_builder import codeowners
+
+    root = _root(ctx)
+    if not check:
+        path = codeowners.write(root)
+        click.echo(f"已生成：{path.relative_to(root).as_posix()}", err=True)
+        return
+    result = codeowners.check(root)
+    if result.current:
+        click.echo("CODEOWNERS 是最新的。", err=True)
+        return
+    click.echo(result.diff, nl=False)
+    click.echo("CODEOWNERS 缺失或已过期：运行 site-builder codeowners 重新生成并提交。", err=True)
+    sys.exit(1)
