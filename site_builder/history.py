@@ -111,7 +111,7 @@ def work_tree(repo: pygit2.Repository, root: Path) -> WorkTree:
 
 # --- the update trail -------------------------------------------------------------
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_FILE = "trail.json"
 ADDED, CHANGED, CANCELLED, DELETED = "新增", "变更", "取消", "删除"
 # A field value longer than this (as JSON) is recorded as changed without its text.
@@ -131,7 +131,7 @@ _RECORD_PATHS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     """One top-level field of a record, before and after (``LONG`` stands for a long value)."""
 
@@ -140,7 +140,7 @@ class FieldChange:
     new: Any = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One change of one record, published by one first-parent commit."""
 
@@ -223,6 +223,24 @@ def _date(commit: pygit2.Commit) -> str:
     return datetime.fromtimestamp(commit.commit_time, tz=UTC).astimezone(zone).date().isoformat()
 
 
+# One entry of a raw git tree object: "<mode> <name>\0<20-byte id>".
+_TREE_ENTRY = re.compile(rb"[0-7]+ [^\0]+\0.{20}", re.DOTALL)
+
+
+def _may_hold_records(path: str) -> bool:
+    """Whether a folder can hold records: data/, data/laws/, data/departments/<id>/ and its powers/."""
+    parts = path.split("/")
+    if parts[0] != "data":
+        return False
+    if len(parts) == 1:
+        return True
+    if parts[1] == "laws":
+        return len(parts) == 2
+    if parts[1] == "departments":
+        return len(parts) <= 3 or (len(parts) == 4 and parts[3] == "powers")
+    return False
+
+
 class _Reader:
     """Reads records' top-level fields from blobs, parsing only what differs; caches by blob id."""
 
@@ -230,15 +248,14 @@ class _Reader:
         self.repo = repo
         self.blocks: dict[str, dict[str, str] | None] = {}
         self.values: dict[str, Any] = {}
+        self.trees: dict[bytes, frozenset[bytes]] = {}
 
     def fields(self, blob_id: pygit2.Oid | None) -> dict[str, str] | None:
         if blob_id is None:
             return None
         key = str(blob_id)
         if key not in self.blocks:
-            blob = self.repo[blob_id]
-            assert isinstance(blob, pygit2.Blob)
-            text = blob.data.decode("utf-8", "replace")
+            text = self.repo.odb.read(blob_id)[1].decode("utf-8", "replace")
             blocks = sources.top_level_blocks(text)
             if blocks is None:  # not a plain block mapping: parse it whole, one field per key
                 data = sources.load_lenient(text)
@@ -249,6 +266,44 @@ class _Reader:
                 )
             self.blocks[key] = blocks
         return self.blocks[key]
+
+    def entries(self, tree_id: pygit2.Oid | None) -> frozenset[bytes]:
+        """The raw entries of a tree object (mode, name, id), remembered for the next commit."""
+        if tree_id is None:
+            return frozenset()
+        key = tree_id.raw
+        found = self.trees.get(key)
+        if found is None:
+            found = frozenset(_TREE_ENTRY.findall(self.repo.odb.read(tree_id)[1]))
+            if len(self.trees) > 4096:
+                self.trees.clear()
+            self.trees[key] = found
+        return found
+
+    def changed(
+        self, old: pygit2.Oid | None, new: pygit2.Oid | None, prefix: str = ""
+    ) -> list[tuple[str, pygit2.Oid | None, pygit2.Oid | None]]:
+        """Blobs that differ between two trees, descending only into subtrees that changed and may hold records."""
+        if old == new:
+            return []
+        sides: dict[str, list[Any]] = {}
+        old_entries, new_entries = self.entries(old), self.entries(new)
+        for side, differing in ((0, old_entries - new_entries), (1, new_entries - old_entries)):
+            for raw in differing:
+                mode, _, rest = raw.partition(b" ")
+                raw_name, _, oid = rest.partition(b"\0")
+                slot = sides.setdefault(raw_name.decode("utf-8", "replace"), [None, None, False])
+                slot[side] = pygit2.Oid(raw=oid)
+                slot[2] = slot[2] or mode == b"40000"
+        out: list[tuple[str, pygit2.Oid | None, pygit2.Oid | None]] = []
+        for name, (old_id, new_id, is_tree) in sorted(sides.items()):
+            path = prefix + name
+            if is_tree:
+                if _may_hold_records(path):
+                    out.extend(self.changed(old_id, new_id, path + "/"))
+            else:
+                out.append((path, old_id, new_id))
+        return out
 
     def value(self, block: str | None) -> Any:
         if block is None:
@@ -296,20 +351,16 @@ def _commit_changes(
     renamed: dict[tuple[str, str], tuple[str, str]],
 ) -> list[Change]:
     parent = commit.parents[0] if commit.parents else None
-    if parent is not None:
-        diff = parent.tree.diff_to_tree(commit.tree)
-    else:
-        diff = commit.tree.diff_to_tree(swap=True)
-    zero = pygit2.Oid(hex="0" * 40)
     before: dict[tuple[str, str], tuple[str, str, pygit2.Oid]] = {}
     after: dict[tuple[str, str], tuple[str, str, pygit2.Oid]] = {}
-    for delta in diff.deltas:
-        for side, file in ((before, delta.old_file), (after, delta.new_file)):
-            if file.id == zero:
-                continue
-            found = record_key(file.path)
-            if found:
-                side[found[0]] = (file.path, found[1], file.id)
+    for path, old_id, new_id in reader.changed(parent.tree_id if parent else None, commit.tree_id):
+        found = record_key(path)
+        if found is None:
+            continue
+        if old_id is not None:
+            before[found[0]] = (path, found[1], old_id)
+        if new_id is not None:
+            after[found[0]] = (path, found[1], new_id)
     author = (commit.parents[1].author if len(commit.parents) > 1 else commit.author).name
     sha, date, pr, title = (
         str(commit.id),
@@ -374,48 +425,59 @@ def _commit_changes(
 
 
 def _to_json(trail: Trail) -> dict[str, Any]:
+    """The cache: each commit's metadata once, then one row per change."""
+    commits: dict[str, int] = {}
+    meta: list[list[Any]] = []
+    rows: list[list[Any]] = []
+    for c in trail.changes:
+        if c.commit not in commits:
+            commits[c.commit] = len(meta)
+            meta.append([c.commit, c.date, c.timestamp, c.author, c.pr, c.title])
+        rows.append(
+            [
+                commits[c.commit],
+                c.kind,
+                c.record[0],
+                c.record[1],
+                c.path,
+                [[f.field, f.old, f.new] for f in c.fields],
+                c.name,
+                c.public,
+            ]
+        )
     return {
         "version": CACHE_VERSION,
         "head": trail.head,
-        "changes": [
-            [
-                c.commit,
-                c.date,
-                c.timestamp,
-                c.author,
-                c.pr,
-                c.title,
-                c.kind,
-                list(c.record),
-                c.path,
-                [[f.field, f.old, f.new] for f in c.fields],
-            ]
-            for c in trail.changes
-        ],
-        "renamed": [[list(k), list(v)] for k, v in sorted(trail.renamed.items())],
+        "commits": meta,
+        "changes": rows,
+        "renamed": [[*k, *v] for k, v in sorted(trail.renamed.items())],
     }
 
 
 def _from_json(doc: dict[str, Any], shallow: bool) -> Trail:
-    changes = [
-        Change(
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4],
-            c[5],
-            c[6],
-            (c[7][0], c[7][1]),
-            c[8],
-            tuple(FieldChange(*f) for f in c[9]),
-            c[10],
-            c[11],
+    meta = doc["commits"]
+    changes = []
+    for r in doc["changes"]:
+        sha, date, timestamp, author, pr, title = meta[r[0]]
+        fields = tuple(FieldChange(*f) for f in r[5])
+        changes.append(
+            Change(
+                sha,
+                date,
+                timestamp,
+                author,
+                pr,
+                title,
+                r[1],
+                (r[2], r[3]),
+                r[4],
+                fields,
+                r[6],
+                r[7],
+            )
         )
-        for c in doc["changes"]
-    ]
     return Trail(
-        doc["head"], shallow, changes, {(k[0], k[1]): (v[0], v[1]) for k, v in doc["renamed"]}
+        doc["head"], shallow, changes, {(r[0], r[1]): (r[2], r[3]) for r in doc["renamed"]}
     )
 
 

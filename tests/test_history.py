@@ -229,3 +229,30 @@ def test_revisions_are_read_without_checkout(git: Git, tmp_path: Path) -> None:
     )
     with pytest.raises(history.UsageError):
         history.resolve(repo, "no-such-revision")
+
+
+def test_the_cache_is_read_back_not_recomputed(git: Git, tmp_path: Path) -> None:
+    import json
+
+    git.pull_request(1, "第一次修改", lambda: git.repo.power(LICENCE, name="改名一"))
+    first = history.trail(git.repo.root, cache=tmp_path)
+    assert first is not None
+    # Mark the cached copy: a trail that reads the cache returns the mark.
+    path = tmp_path / history.CACHE_FILE
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["commits"][0][5] = "来自缓存的标题"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    cached = history.trail(git.repo.root, cache=tmp_path)
+    assert cached is not None and cached.changes[0].title == "来自缓存的标题"
+    assert [(c.name, c.public) for c in cached.changes] == [
+        (c.name, c.public) for c in first.changes
+    ]
+    # New commits are added to the cached trail, not recomputed from scratch.
+    git.pull_request(2, "第二次修改", lambda: git.repo.power(LICENCE, name="改名二"))
+    updated = history.trail(git.repo.root, cache=tmp_path)
+    assert updated is not None
+    assert [c.title for c in updated.of("power", "zq-a-xk-001")] == [
+        "第二次修改",
+        "来自缓存的标题",
+        "初始版本：市甲局权责清单",
+    ]
