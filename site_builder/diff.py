@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import build, history, model, sources
+from site_builder import build, history, model, report, sources
 from site_builder.errors import DataError, Problem, Severity, UsageError
 
 CANCELLED = "已取消"
@@ -612,18 +612,7 @@ def to_json(diff: Diff) -> str:
             attr: [record(c) for c in getattr(changes, attr)] for attr, _ in _ACTIONS
         }
     doc["files"] = [{"status": status, "path": path} for status, path in diff.files]
-    doc["introduced"] = [
-        {
-            "path": p.path,
-            "line": p.line,
-            "column": p.column,
-            "severity": str(p.severity),
-            "field": p.field_path,
-            "rule": p.rule,
-            "message": p.message,
-        }
-        for p in diff.introduced
-    ]
+    doc["introduced"] = [report.as_dict(p) for p in diff.introduced]
     doc["touched_departments"] = [d.id for d in diff.departments]
     doc["reviewers"] = {
         "departments": [

@@ -42,24 +42,26 @@ def summary(problems: list[Problem]) -> str:
     return f"发现 {errors} 个错误、{warnings} 个警告。"
 
 
+def as_dict(p: Problem) -> dict[str, str | int]:
+    """A problem as JSON-ready data: the form every JSON output uses."""
+    return {
+        "path": p.path,
+        "line": p.line,
+        "column": p.column,
+        "severity": str(p.severity),
+        "field": p.field_path,
+        "rule": p.rule,
+        "message": p.message,
+    }
+
+
 def format_problems(problems: list[Problem], fmt: str) -> str:
     """Format problems; the output ends with a newline unless it is empty."""
     if fmt == "json":
         doc = {
             "errors": sum(p.severity == Severity.ERROR for p in problems),
             "warnings": sum(p.severity == Severity.WARNING for p in problems),
-            "problems": [
-                {
-                    "path": p.path,
-                    "line": p.line,
-                    "column": p.column,
-                    "severity": str(p.severity),
-                    "field": p.field_path,
-                    "rule": p.rule,
-                    "message": p.message,
-                }
-                for p in problems
-            ],
+            "problems": [as_dict(p) for p in problems],
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     lines = [_github(p) if fmt == "github" else _text(p) for p in problems]
