@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 from conftest import LICENCE, PROJECT, Repo
 
@@ -113,17 +114,28 @@ def test_c_option_works_like_cd(repo: Repo) -> None:
     assert json.loads(result.stdout)["problems"] == []
 
 
-def test_help_for_every_command() -> None:
+def all_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    commands = all_commands()
+    assert {"validate", "build", "serve", "fmt", "diff", "codeowners"} <= {c[-1] for c in commands}
     runner = CliRunner()
-    for args in (
-        ["--help"],
-        ["validate", "--help"],
-        ["build", "--help"],
-        ["new", "power", "--help"],
-        ["fmt", "--help"],
-    ):
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0 and "Usage" in result.output
+    for command in [(), *commands]:
+        result = runner.invoke(main, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output, command
+        if command:
+            assert f"site-builder {' '.join(command)}" in readme, (
+                f"README does not document {' '.join(command)}"
+            )
 
 
 def test_hostile_input_never_shows_a_traceback(repo: Repo) -> None:
