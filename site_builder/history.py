@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -111,7 +112,7 @@ def work_tree(repo: pygit2.Repository, root: Path) -> WorkTree:
 
 # --- the update trail -------------------------------------------------------------
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 CACHE_FILE = "trail.json"
 ADDED, CHANGED, CANCELLED, DELETED = "新增", "变更", "取消", "删除"
 # A field value longer than this (as JSON) is recorded as changed without its text.
@@ -158,17 +159,31 @@ class Change:
     public: bool = True  # False for a power that is not public: its changes are not published
 
 
-@dataclass
 class Trail:
-    """Every record's changes, newest first, from the first-parent history of one revision."""
+    """Every record's changes, newest first, from the first-parent history of one revision.
 
-    head: str | None
-    shallow: bool
-    changes: list[Change]
-    renamed: dict[tuple[str, str], tuple[str, str]]  # new key -> old key
+    The changes may come from a loader: a trail read from the cache reads its
+    changes only when they are first asked for.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        head: str | None,
+        shallow: bool,
+        changes: list[Change] | Callable[[], list[Change]],
+        renamed: dict[tuple[str, str], tuple[str, str]],  # new key -> old key
+    ) -> None:
+        self.head = head
+        self.shallow = shallow
+        self.renamed = renamed
+        self._changes = changes
         self._index: dict[tuple[str, str], list[Change]] | None = None
+
+    @property
+    def changes(self) -> list[Change]:
+        if callable(self._changes):
+            self._changes = self._changes()
+        return self._changes
 
     def of(self, kind: str, record_id: str) -> list[Change]:
         """The changes of a record, newest first, following it through renames."""
@@ -424,37 +439,23 @@ def _commit_changes(
     return out
 
 
-def _to_json(trail: Trail) -> dict[str, Any]:
-    """The cache: each commit's metadata once, then one row per change."""
+def _segment(changes: list[Change]) -> dict[str, Any]:
+    """Changes as cache rows: each commit's metadata once, then one row per change."""
     commits: dict[str, int] = {}
     meta: list[list[Any]] = []
     rows: list[list[Any]] = []
-    for c in trail.changes:
+    for c in changes:
         if c.commit not in commits:
             commits[c.commit] = len(meta)
             meta.append([c.commit, c.date, c.timestamp, c.author, c.pr, c.title])
+        fields = [[f.field, f.old, f.new] for f in c.fields]
         rows.append(
-            [
-                commits[c.commit],
-                c.kind,
-                c.record[0],
-                c.record[1],
-                c.path,
-                [[f.field, f.old, f.new] for f in c.fields],
-                c.name,
-                c.public,
-            ]
+            [commits[c.commit], c.kind, c.record[0], c.record[1], c.path, fields, c.name, c.public]
         )
-    return {
-        "version": CACHE_VERSION,
-        "head": trail.head,
-        "commits": meta,
-        "changes": rows,
-        "renamed": [[*k, *v] for k, v in sorted(trail.renamed.items())],
-    }
+    return {"commits": meta, "changes": rows}
 
 
-def _from_json(doc: dict[str, Any], shallow: bool) -> Trail:
+def _from_segment(doc: dict[str, Any]) -> list[Change]:
     meta = doc["commits"]
     changes = []
     for r in doc["changes"]:
@@ -476,9 +477,80 @@ def _from_json(doc: dict[str, Any], shallow: bool) -> Trail:
                 r[7],
             )
         )
-    return Trail(
-        doc["head"], shallow, changes, {(r[0], r[1]): (r[2], r[3]) for r in doc["renamed"]}
-    )
+    return changes
+
+
+class _Cache:
+    """The trail's cache: an index (head, renames, segment files) and append-only segments.
+
+    An update writes only the changes of the new commits, as a new segment; the
+    segments are merged into one when there are more than ``MAX_SEGMENTS``.
+    """
+
+    MAX_SEGMENTS = 20
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.index_file = folder / CACHE_FILE
+
+    def read_index(self) -> dict[str, Any] | None:
+        try:
+            doc = json.loads(self.index_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        ok = (
+            isinstance(doc, dict)
+            and doc.get("version") == CACHE_VERSION
+            and all((self.folder / name).is_file() for name in doc.get("segments", []))
+        )
+        return doc if ok else None
+
+    def loader(self, segments: list[str], newest: list[Change]) -> Callable[[], list[Change]]:
+        def load() -> list[Change]:
+            changes = list(newest)
+            for name in reversed(segments):  # newest segment first
+                changes += _from_segment(
+                    json.loads((self.folder / name).read_text(encoding="utf-8"))
+                )
+            return changes
+
+        return load
+
+    def _write(self, name: str, doc: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{name}.tmp"
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(self.folder / name)
+
+    def save(
+        self,
+        head: str,
+        renamed: dict[tuple[str, str], tuple[str, str]],
+        segments: list[str],
+        new: list[Change],
+        old: dict[str, Any] | None,
+    ) -> list[str]:
+        """Record the new changes; return the segment files the index now lists, oldest first."""
+        if new or not segments:
+            name = f"segment-{head}.json"
+            self._write(name, _segment(new))
+            segments = [*segments, name]
+        written = list(segments)
+        if len(segments) > self.MAX_SEGMENTS:
+            merged = self.loader(segments, [])()
+            name = f"segment-{head}-all.json"
+            self._write(name, _segment(merged))
+            segments = [name]
+        index = {
+            "version": CACHE_VERSION,
+            "head": head,
+            "segments": segments,
+            "renamed": [[*k, *v] for k, v in sorted(renamed.items())],
+        }
+        self._write(CACHE_FILE, index)
+        for stale in {*written, *(old or {}).get("segments", [])} - set(segments):
+            (self.folder / stale).unlink(missing_ok=True)
+        return segments
 
 
 def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trail | None:
@@ -487,6 +559,7 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
     Returns None when ``root`` is not in a git repository. With ``cache`` (a folder),
     the result is kept by commit id, and a later call processes only the commits
     added since; when the history was rewritten (a force push) it starts again.
+    Changes read from the cache are loaded when they are first asked for.
     """
     repo = open_repository(root)
     if repo is None:
@@ -494,43 +567,31 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
     if repo.head_is_unborn:
         return Trail(None, repo.is_shallow, [], {})
     head = resolve(repo, revision)
-    cached: Trail | None = None
-    cache_file = cache / CACHE_FILE if cache else None
-    if cache_file and cache_file.is_file():
-        try:
-            doc = json.loads(cache_file.read_text(encoding="utf-8"))
-            if doc.get("version") == CACHE_VERSION:
-                cached = _from_json(doc, repo.is_shallow)
-        except (OSError, ValueError, KeyError, IndexError, TypeError):
-            cached = None
-    if cached is not None and cached.head == str(head.id):
-        return cached
+    store = _Cache(cache) if cache else None
+    index = previous = store.read_index() if store else None
     new_commits: list[pygit2.Commit] = []
     commit: pygit2.Commit | None = head
     while commit is not None:
-        if cached is not None and str(commit.id) == cached.head:
+        if index is not None and str(commit.id) == index["head"]:
             break
         new_commits.append(commit)
         commit = commit.parents[0] if commit.parents else None
     else:
-        cached = None  # the cached head is not in this history: rewritten, start again
+        index = None  # the cached head is not in this history: rewritten, start again
+    renamed = {(r[0], r[1]): (r[2], r[3]) for r in index["renamed"]} if index else {}
     reader = _Reader(repo)
-    renamed = dict(cached.renamed) if cached else {}
     changes: list[Change] = []
     for c in new_commits:
         changes.extend(_commit_changes(repo, reader, c, renamed))
-    result = Trail(
-        str(head.id), repo.is_shallow, changes + (cached.changes if cached else []), renamed
-    )
-    if cache_file is not None:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(_to_json(result), ensure_ascii=False, separators=(",", ":")),
-            encoding="utf-8",
-        )
-        tmp.replace(cache_file)
-    return result
+    if store is None:
+        return Trail(str(head.id), repo.is_shallow, changes, renamed)
+    old_segments = index["segments"] if index else []
+    if index is not None and not new_commits:
+        return Trail(str(head.id), repo.is_shallow, store.loader(old_segments, []), renamed)
+    segments = store.save(str(head.id), renamed, old_segments, changes, previous)
+    if segments == [*old_segments, f"segment-{head.id}.json"] or segments == old_segments:
+        return Trail(str(head.id), repo.is_shallow, store.loader(old_segments, changes), renamed)
+    return Trail(str(head.id), repo.is_shallow, store.loader(segments, []), renamed)
 
 
 # --- published editions -----------------------------------------------------------

@@ -238,7 +238,9 @@ def test_the_cache_is_read_back_not_recomputed(git: Git, tmp_path: Path) -> None
     first = history.trail(git.repo.root, cache=tmp_path)
     assert first is not None
     # Mark the cached copy: a trail that reads the cache returns the mark.
-    path = tmp_path / history.CACHE_FILE
+    index = json.loads((tmp_path / history.CACHE_FILE).read_text(encoding="utf-8"))
+    [segment] = index["segments"]
+    path = tmp_path / segment
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["commits"][0][5] = "来自缓存的标题"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
@@ -256,3 +258,44 @@ def test_the_cache_is_read_back_not_recomputed(git: Git, tmp_path: Path) -> None
         "来自缓存的标题",
         "初始版本：市甲局权责清单",
     ]
+
+
+def test_the_cache_appends_segments_merges_them_and_cleans_up_after_a_rewrite(
+    git: Git, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.setattr(history._Cache, "MAX_SEGMENTS", 3)
+    cache = tmp_path / "cache"
+
+    def segments() -> list[str]:
+        return list(
+            json.loads((cache / history.CACHE_FILE).read_text(encoding="utf-8"))["segments"]
+        )
+
+    history.trail(git.repo.root, cache=cache)
+    base = git.git.head.target
+    for n in range(1, 4):
+        git.pull_request(n, f"第{n}次修改", lambda n=n: git.repo.power(LICENCE, name=f"名称{n}"))
+        history.trail(git.repo.root, cache=cache)
+        assert (
+            len(segments()) == n + 1 if n < 3 else len(segments()) == 1
+        )  # merged past MAX_SEGMENTS
+    assert sorted(p.name for p in cache.iterdir()) == sorted([history.CACHE_FILE, *segments()])
+    cached = history.trail(git.repo.root, cache=cache)
+    assert cached is not None and [c.pr for c in cached.of("power", "zq-a-xk-001")] == [
+        3,
+        2,
+        1,
+        None,
+    ]
+    # A force push: the stale segments go, and the trail is that of the new history.
+    git.git.references["refs/heads/main"].set_target(base)
+    git.git.reset(base, git.pygit2.enums.ResetMode.HARD)
+    git.pull_request(9, "改写", lambda: git.repo.power(LICENCE, name="改写后"))
+    rewritten = history.trail(git.repo.root, cache=cache)
+    assert rewritten is not None and [c.pr for c in rewritten.of("power", "zq-a-xk-001")] == [
+        9,
+        None,
+    ]
+    assert sorted(p.name for p in cache.iterdir()) == sorted([history.CACHE_FILE, *segments()])
