@@ -700,6 +700,8 @@ class Published:
     editions: list[Edition]
     shallow: bool
     uncommitted: tuple[str, ...]
+    commit: str | None = None  # the commit built from
+    commit_time: int | None = None  # its commit time, in seconds since the epoch
 
 
 def published(root: Path, cache: Path | None, tag_pattern: str | None) -> Published:
@@ -708,9 +710,12 @@ def published(root: Path, cache: Path | None, tag_pattern: str | None) -> Publis
     if repo is None:
         return Published(None, [], False, ())
     state = work_tree(repo, root)
+    commit = None if repo.head_is_unborn else resolve(repo, "HEAD")
     return Published(
         trail(root, cache=cache),
         editions(root, tag_pattern) if tag_pattern else [],
         state.shallow,
         state.uncommitted,
+        str(commit.id) if commit else None,
+        commit.commit_time if commit else None,
     )

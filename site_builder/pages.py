@@ -7,6 +7,7 @@ only with their code, department, reason and basis.
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ class Site:
         self.config = ds.config
         self.git = git
         self.trail = git.trail if git else None
+        self.commit, self.time = source(git)
         # In a preview, records with uncommitted changes are marked 未提交.
         self.uncommitted = set(git.uncommitted) if git and preview else set()
         self.powers = sorted(
@@ -137,6 +139,14 @@ class Site:
     def edit_url(self, record: Record) -> str | None:
         template = (self.config.raw.get("repository") or {}).get("edit_url")
         return template.replace("{path}", record.path) if template else None
+
+
+def source(git: Published | None) -> tuple[str | None, int | None]:
+    """The commit a build is made from and the time it stands for: the commit's time,
+    or SOURCE_DATE_EPOCH when set (reproducible builds), never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    time = int(epoch) if epoch.isdigit() else git.commit_time if git else None
+    return (git.commit if git else None), time
 
 
 _KIND_ORDER = {
