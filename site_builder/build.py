@@ -59,7 +59,7 @@ def build(
     files = render.render_site(site, [*pages, search.page(site, index)])
     files |= search.files(root, index)
     files |= downloads.files(site)
-    output.write_site(out, files)
+    output.write_site(out, files, site.commit, site.time)
     return Checked(checked.dataset, problems)
 
 

@@ -175,6 +175,25 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     )
 
 
+@main.command("verify")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@reported
+def verify_command(folder: str) -> None:
+    """核对镜像的副本与其清单 build.json：列出缺失、多余和被改动的文件。
+
+    Check a mirror's copy of a built site against its build.json; exit 1 on any mismatch.
+    """
+    from site_builder import manifest
+
+    found = manifest.verify(Path(folder))
+    for m in found:
+        click.echo(f"{m.path}: {m.kind}{'：' + m.detail if m.detail else ''}")
+    if found:
+        click.echo(f"核对失败：{len(found)} 处与清单不符。", err=True)
+        sys.exit(1)
+    click.echo("核对通过：所有文件与清单一致。", err=True)
+
+
 @main.group()
 def new() -> None:
     """新建记录的模板。 Scaffold new records."""

@@ -12,13 +12,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from site_builder import manifest
 from site_builder.errors import UsageError
 
-MARKER = ".site-builder-output"
+MARKER = manifest.MARKER
 
 
-def write_site(out: Path, files: dict[str, bytes]) -> None:
-    """Replace ``out`` with exactly ``files``, atomically."""
+def write_site(
+    out: Path, files: dict[str, bytes], commit: str | None = None, time: int | None = None
+) -> None:
+    """Replace ``out`` with exactly ``files`` and their manifest (written last), atomically."""
     out = out.resolve()
     if out.exists() and not (out / MARKER).is_file() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(
@@ -27,7 +30,8 @@ def write_site(out: Path, files: dict[str, bytes]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        for rel, data in sorted(files.items()):
+        # The manifest last: a copy cut short by an interrupted transfer fails verification.
+        for rel, data in [*sorted(files.items()), *manifest.manifest(files, commit, time).items()]:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

@@ -1,0 +1,88 @@
+"""The build manifest: what a mirror checks its copy against.
+
+``build.json`` names the source commit, its time, the tool's version and every file
+with its size and SHA-256; ``SHA256SUMS`` lists the same hashes in the format
+``sha256sum -c`` reads. Both describe every file of the site but themselves and
+the output marker, and are written last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from site_builder import __version__
+
+BUILD_JSON = "build.json"
+SHA256SUMS = "SHA256SUMS"
+MARKER = ".site-builder-output"
+NOT_LISTED = {BUILD_JSON, SHA256SUMS, MARKER}
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest(files: dict[str, bytes], commit: str | None, time: int | None) -> dict[str, bytes]:
+    """Return build.json and SHA256SUMS for ``files`` (path -> bytes)."""
+    listed = sorted(path for path in files if path not in NOT_LISTED)
+    entries = [
+        {"path": path, "bytes": len(files[path]), "sha256": digest(files[path])} for path in listed
+    ]
+    doc = {
+        "tool": "site-builder",
+        "version": __version__,
+        "commit": commit,
+        "time": datetime.fromtimestamp(time, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if time is not None
+        else None,
+        "files": entries,
+    }
+    sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in entries)
+    return {
+        BUILD_JSON: (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
+            "utf-8"
+        ),
+        SHA256SUMS: sums.encode("utf-8"),
+    }
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One way a mirror's copy differs from its manifest."""
+
+    path: str
+    kind: str  # missing / extra / altered / unreadable manifest
+    detail: str = ""
+
+
+def verify(folder: Path) -> list[Mismatch]:
+    """Check a copy of a built site against its build.json: missing, extra and altered files."""
+    try:
+        doc = json.loads((folder / BUILD_JSON).read_text(encoding="utf-8"))
+        listed = {e["path"]: e for e in doc["files"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [Mismatch(BUILD_JSON, "清单无法读取", str(exc))]
+    found: list[Mismatch] = []
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    for path, entry in sorted(listed.items()):
+        if path not in present:
+            found.append(Mismatch(path, "缺失"))
+            continue
+        data = (folder / path).read_bytes()
+        if len(data) != entry.get("bytes") or digest(data) != entry.get("sha256"):
+            found.append(
+                Mismatch(path, "已改动", f"{len(data)} 字节，清单记录 {entry.get('bytes')} 字节")
+            )
+    for path in sorted(present - set(listed) - NOT_LISTED):
+        found.append(Mismatch(path, "多余"))
+    sums = folder / SHA256SUMS
+    expected = "".join(f"{e['sha256']}  {e['path']}\n" for _, e in sorted(listed.items()))
+    if not sums.is_file() or sums.read_text(encoding="utf-8") != expected:
+        found.append(
+            Mismatch(SHA256SUMS, "已改动" if sums.is_file() else "缺失", "与 build.json 不一致")
+        )
+    return found
