@@ -19,7 +19,8 @@ from site_builder import __version__
 BUILD_JSON = "build.json"
 SHA256SUMS = "SHA256SUMS"
 MARKER = ".site-builder-output"
-NOT_LISTED = {BUILD_JSON, SHA256SUMS, MARKER}
+SIGNATURE = "build.json.sig"  # added by the publisher after the build (ssh-keygen -Y sign)
+NOT_LISTED = {BUILD_JSON, SHA256SUMS, MARKER, SIGNATURE}
 
 
 def digest(data: bytes) -> str:

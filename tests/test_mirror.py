@@ -100,6 +100,9 @@ def test_manifest_lists_every_file_and_sha256sums_agrees(published: Git, tmp_pat
 def test_verify_reports_each_kind_of_damage(published: Git, tmp_path: Path, damage: str) -> None:
     out = tmp_path / "mirror"
     build(published.repo.root, out)
+    (out / "build.json.sig").write_text(
+        "-----BEGIN SSH SIGNATURE-----\n", encoding="utf-8"
+    )  # a publisher's signature is not extra
     ok = published.repo.cli("verify", str(out))
     assert ok.exit_code == 0 and ok.stdout == ""
     page = out / "powers/zq-a-xk-001.html"
