@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from site_builder import checks, downloads, history, model, output, render, repo
 from site_builder.config import load_config
 from site_builder.errors import DataError, Problem, UsageError, warning
 from site_builder.model import Dataset
-from site_builder.pages import plan
+from site_builder.pages import Site, edition_slug, plan
 from site_builder.schemas import Schemas
 
 
@@ -46,7 +47,8 @@ def build(
     git = history.published(
         root, root / CACHE, checked.dataset.config.raw.get("editions", {}).get("tag_pattern")
     )
-    problems = checked.problems + report.strictly(_history_problems(git), strict)
+    edition_files, edition_problems = _edition_downloads(root, git)
+    problems = checked.problems + report.strictly(_history_problems(git) + edition_problems, strict)
     if report.has_errors(problems):
         raise DataError(problems)
     if git.uncommitted and not (allow_dirty or preview):
@@ -54,13 +56,49 @@ def build(
         raise UsageError(
             f"数据有未提交的修改（{listed}）：网站只发布已提交的内容。请先提交，或使用 --allow-dirty 构建预览。"
         )
-    site, pages = plan(checked.dataset, git, preview)
+    built_editions = frozenset(
+        e.tag
+        for e in git.editions
+        if f"editions/{edition_slug(e.tag)}/data/powers.json" in edition_files
+    )
+    site, pages = plan(checked.dataset, git, preview, built_editions)
     index = search.shards(site)
     files = render.render_site(site, [*pages, search.page(site, index)])
     files |= search.files(root, index)
     files |= downloads.files(site)
+    files |= edition_files
     output.write_site(out, files, site.commit, site.time)
     return Checked(checked.dataset, problems)
+
+
+def _edition_downloads(
+    root: Path, git: history.Published
+) -> tuple[dict[str, bytes], list[Problem]]:
+    """Each edition's own downloads, built from the data and schemas read from its tag."""
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for edition in git.editions:
+        with tempfile.TemporaryDirectory(prefix="site-builder-edition-") as tmp:
+            history.export_revision(root, edition.commit, Path(tmp))
+            try:
+                checked = check_repository(Path(tmp))
+            except DataError as exc:
+                checked = Checked(Dataset(Path(tmp), load_config(root)), exc.problems)
+            if report.has_errors(checked.problems):
+                message = (
+                    f"公布版本 {edition.tag} 的数据未通过它自己的校验，未生成该版本的下载文件。"
+                )
+                problems.append(warning(".git", (), message, "edition"))
+                continue
+            state = history.Published(None, [], False, (), edition.commit, edition.timestamp)
+            site = Site(checked.dataset, state)
+            prefix = f"editions/{edition_slug(edition.tag)}/"
+            files |= {
+                prefix + path: data
+                for path, data in downloads.files(site).items()
+                if path.startswith("data/")
+            }
+    return files, problems
 
 
 def _history_problems(git: history.Published) -> list[Problem]:

@@ -87,6 +87,14 @@ def export(
     return dest
 
 
+def export_revision(root: Path, revision: str, dest: Path) -> Path:
+    """Write the sources of ``revision`` of the repository at ``root`` into ``dest``."""
+    repo = open_repository(root)
+    if repo is None:
+        raise UsageError(f"{root} 不是 git 仓库。")
+    return export(repo, resolve(repo, revision), dest)
+
+
 @dataclass(frozen=True)
 class WorkTree:
     """The state of the work tree: shallow clone or not, and data files with uncommitted changes."""

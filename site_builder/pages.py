@@ -52,6 +52,7 @@ class Site:
         self.git = git
         self.trail = git.trail if git else None
         self.commit, self.time = source(git)
+        self.edition_downloads: frozenset[str] = frozenset()
         # In a preview, records with uncommitted changes are marked 未提交.
         self.uncommitted = set(git.uncommitted) if git and preview else set()
         self.powers = sorted(
@@ -231,10 +232,17 @@ def power_view(site: Site, p: Record) -> dict[str, Any]:
 
 
 def plan(
-    ds: Dataset, git: Published | None = None, preview: bool = False
+    ds: Dataset,
+    git: Published | None = None,
+    preview: bool = False,
+    edition_downloads: frozenset[str] = frozenset(),
 ) -> tuple[Site, list[Page]]:
-    """Return every page of the site, in a stable order."""
+    """Return every page of the site, in a stable order.
+
+    ``edition_downloads`` names the editions (by tag) whose downloads were built.
+    """
     site = Site(ds, git, preview)
+    site.edition_downloads = edition_downloads
     pages: list[Page] = []
     actions = Counter(
         p.data["adjustment"]["action"]
