@@ -1,0 +1,132 @@
+"""``data/datapackage.json``: a Frictionless Data Package (v2) describing every download.
+
+CSV resources carry a Table Schema generated from the same column table as the
+CSV files (``downloads.TABLES``); JSON, XLSX and ZIP resources are listed with
+their format, size and hash, without a schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from site_builder.downloads import ColumnDoc, DownloadFile, Table
+    from site_builder.pages import Site
+
+PATH = "data/datapackage.json"
+PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
+TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+
+
+def resource_name(f: DownloadFile) -> str:
+    """A table's name, or a name made from the file's path (``departments-zq-a-json``)."""
+    if f.table is not None:
+        return f.table.name
+    rel = f.path.removeprefix("data/")
+    return re.sub(r"[^a-z0-9]+", "-", rel.lower()).strip("-")
+
+
+def table_schema(table: Table, columns: list[ColumnDoc]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "$schema": TABLE_SCHEMA_PROFILE,
+        "fields": [
+            {"name": c.name, "type": c.type, "title": c.title, "description": c.description}
+            for c in columns
+        ],
+        "missingValues": [""],
+    }
+    if table.primary_key:
+        schema["primaryKey"] = list(table.primary_key)
+    if table.foreign_keys:
+        schema["foreignKeys"] = [
+            {
+                "fields": list(fk.fields),
+                # A reference without a resource is to the table itself (Table Schema v2).
+                "reference": {"fields": list(fk.reference)}
+                | ({} if fk.resource == table.name else {"resource": fk.resource}),
+            }
+            for fk in table.foreign_keys
+        ]
+    return schema
+
+
+def version(site: Site) -> str | None:
+    """The edition tag at the source commit, else the short commit; None outside git."""
+    if site.commit is None:
+        return None
+    for edition in reversed(site.git.editions if site.git else []):
+        if edition.commit == site.commit:
+            return edition.tag
+    return site.commit[:12]
+
+
+def descriptor(
+    site: Site,
+    listed: list[DownloadFile],
+    files: dict[str, bytes],
+    columns: dict[str, list[ColumnDoc]],
+) -> bytes:
+    """The data package descriptor, as bytes (sorted keys, two-space indent)."""
+    raw = site.config.raw
+    base = str(raw.get("base_url") or "").rstrip("/")
+    name = f"{site.config.jurisdiction}-quanze-qingdan"
+    package: dict[str, Any] = {
+        "$schema": PACKAGE_PROFILE,
+        "name": name,
+        "id": base + "/" if base else f"urn:site-builder:{name}",
+        "title": site.config.title,
+        "resources": [],
+    }
+    if raw.get("description"):
+        package["description"] = raw["description"]
+    licence = raw.get("licence") or {}
+    if licence:
+        entry = {
+            "name": licence.get("name"),
+            "title": licence.get("title"),
+            "path": licence.get("url"),
+        }
+        package["licenses"] = [{k: v for k, v in entry.items() if v}]
+    if (tag := version(site)) is not None:
+        package["version"] = tag
+    if site.time is not None:
+        package["created"] = datetime.fromtimestamp(site.time, tz=UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    repository = (raw.get("repository") or {}).get("url")
+    if repository:
+        package["sources"] = [{"title": "权责清单数据仓库（git）", "path": repository}]
+    if raw.get("publisher"):
+        package["contributors"] = [{"title": raw["publisher"], "roles": ["publisher"]}]
+    if base:
+        package["homepage"] = base + "/"
+    for f in listed:
+        data = files[f.path]
+        resource: dict[str, Any] = {
+            "name": resource_name(f),
+            "path": f.path.removeprefix("data/"),
+            "title": f.title,
+            "description": f.row,
+            "format": f.format,
+            "mediatype": f.mediatype,
+            "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        }
+        if f.format in ("csv", "json"):
+            resource["encoding"] = "utf-8"
+        if f.table is not None:
+            resource["type"] = "table"
+            resource["schema"] = table_schema(f.table, columns[f.table.name])
+        elif f.format == "xlsx":
+            # The same tables as the CSVs, which carry the schemas; without this, readers
+            # such as frictionless take the workbook's first sheet for a table and guess its types.
+            resource["type"] = "file"
+        package["resources"].append(resource)
+    return (json.dumps(package, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode(
+        "utf-8"
+    )
