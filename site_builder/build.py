@@ -47,7 +47,9 @@ def build(
     git = history.published(
         root, root / CACHE, checked.dataset.config.raw.get("editions", {}).get("tag_pattern")
     )
-    edition_files, edition_problems = _edition_downloads(root, git)
+    # A power withheld today is left out of every edition's downloads too.
+    withheld = {p.id for p in checked.dataset.powers.values() if not p.data["disclosure"]["public"]}
+    edition_files, edition_problems = _edition_downloads(root, git, withheld)
     problems = checked.problems + report.strictly(_history_problems(git) + edition_problems, strict)
     if report.has_errors(problems):
         raise DataError(problems)
@@ -72,7 +74,7 @@ def build(
 
 
 def _edition_downloads(
-    root: Path, git: history.Published
+    root: Path, git: history.Published, withheld: set[str]
 ) -> tuple[dict[str, bytes], list[Problem]]:
     """Each edition's own downloads, built from the data and schemas read from its tag."""
     files: dict[str, bytes] = {}
@@ -95,7 +97,7 @@ def _edition_downloads(
             prefix = f"editions/{edition_slug(edition.tag)}/"
             files |= {
                 prefix + path: data
-                for path, data in downloads.files(site).items()
+                for path, data in downloads.files(site, withheld).items()
                 if path.startswith("data/")
             }
     return files, problems

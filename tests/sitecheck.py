@@ -32,6 +32,8 @@ PAGES = {
     "search": "search/index.html",
     "changes": "changes/index.html",
     "editions": "editions/index.html",
+    "downloads": "downloads/index.html",
+    "dictionary": "downloads/dictionary.html",
 }
 
 # The sub-path a mirror serves the site from, in the browser tests.

@@ -245,7 +245,9 @@ def test_department_page_groups_powers_by_category_without_javascript(
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("kind", ["home", "department", "power", "law", "search", "changes"])
+@pytest.mark.parametrize(
+    "kind", ["home", "department", "power", "law", "search", "changes", "downloads"]
+)
 def test_no_accessibility_violations(open_page: Opener, kind: str) -> None:
     if not AXE.is_file():
         pytest.fail(f"{AXE.relative_to(PROJECT)} is missing: run `bash .ci/run` (it runs npm ci)")

@@ -159,3 +159,19 @@ def test_shallow_clone_is_a_warning_and_strict_fails(git: Git) -> None:
     assert result.exit_code == 0 and ".git: warning:" in result.stdout and "浅克隆" in result.stdout
     strict = git.repo.cli("build", "--strict")
     assert strict.exit_code == 1 and ".git: error:" in strict.stdout
+
+
+def test_each_edition_has_its_own_downloads_read_from_its_tag(git: Git) -> None:
+    import json
+
+    history_fixture(git)
+    out = built(git.repo)
+    first = json.loads(read(out, "editions/edition-2023-1/data/powers.json"))
+    second = json.loads(read(out, "editions/edition-2023-2/data/powers.json"))
+    status = {p["id"]: p["status"] for p in first}
+    assert status == {"zq-a-cf-001": "在用", "zq-a-xk-001": "在用"}  # before the cancellation
+    assert {p["id"]: p["status"] for p in second}["zq-a-cf-001"] == "已取消"
+    assert "绝密核查处罚事项" not in read(out, "editions/edition-2023-2/data/powers.json")
+    assert 'href="edition-2023-1/data/datapackage.json"' in read(
+        out, "editions/edition-2023-1.html"
+    )
