@@ -1,7 +1,7 @@
 """``data/datapackage.json``: a Frictionless Data Package (v2) describing every download.
 
 CSV resources carry a Table Schema generated from the same column table as the
-CSV files (``downloads.TABLES``); JSON, XLSX and ZIP resources are listed with
+CSV files (``tables.TABLES``); JSON, XLSX and ZIP resources are listed with
 their format, size and hash, without a schema.
 """
 
@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from site_builder.downloads import ColumnDoc, DownloadFile, Table
+    from site_builder.downloads import DownloadFile
     from site_builder.pages import Site
+    from site_builder.tables import ColumnDoc, Table
 
 PATH = "data/datapackage.json"
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"

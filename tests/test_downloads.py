@@ -16,7 +16,7 @@ import pytest
 from conftest import LICENCE, Repo
 from test_site import HIDDEN
 
-from site_builder.downloads import TABLES
+from site_builder.tables import TABLES
 
 FLAT = [
     "code",
