@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from site_builder.geometry import Extent
+
 __all__ = ["Bar", "Box", "ChartLayout", "Row", "bar_chart", "describe", "layout", "text_width"]
 
 FONT_FAMILY = "'Noto Sans CJK SC','Microsoft YaHei',sans-serif"
@@ -63,30 +65,13 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Box:
+class Box(Extent):
     """An axis-aligned rectangle in the chart's user units."""
 
     x: float
     y: float
     width: float
     height: float
-
-    @property
-    def right(self) -> float:
-        return self.x + self.width
-
-    @property
-    def bottom(self) -> float:
-        return self.y + self.height
-
-    def overlaps(self, other: Box) -> bool:
-        """True if the two boxes share interior area (touching edges do not count)."""
-        return (
-            self.x < other.right
-            and other.x < self.right
-            and self.y < other.bottom
-            and other.y < self.bottom
-        )
 
 
 @dataclass(frozen=True)

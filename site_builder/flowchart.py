@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from site_builder.geometry import Extent
+
 __all__ = [
     "Box",
     "Edge",
@@ -99,7 +101,7 @@ class Lane:
 
 
 @dataclass(frozen=True)
-class Box:
+class Box(Extent):
     """A rectangle of the chart: lane header, step, outcome, end, results header."""
 
     key: str  # unique within the chart
@@ -112,17 +114,9 @@ class Box:
     step_id: str | None = None  # the step's id (kind "step")
     lane: int | None = None  # the lane index (kinds "header", "step", "end")
 
-    @property
-    def right(self) -> float:
-        return self.x + self.width
-
-    @property
-    def bottom(self) -> float:
-        return self.y + self.height
-
 
 @dataclass(frozen=True)
-class Label:
+class Label(Extent):
     """A branch condition drawn on an edge or above an outcome box."""
 
     x: float
@@ -130,14 +124,6 @@ class Label:
     width: float
     height: float
     lines: tuple[str, ...]
-
-    @property
-    def right(self) -> float:
-        return self.x + self.width
-
-    @property
-    def bottom(self) -> float:
-        return self.y + self.height
 
 
 @dataclass(frozen=True)
