@@ -1,0 +1,592 @@
+"""Import a department's power list from a spreadsheet or CSV file.
+
+``plan_import`` reads the table and turns rows into power records (headers through the
+synonym table ``import_headers.yaml``, categories through a code table, legal basis text
+split into entries), and says what it would do; ``apply`` writes the files. Nothing
+prints here: ``report_lines`` gives the report for the CLI.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pypinyin import Style, lazy_pinyin
+
+from site_builder import export, fmt, model, sources, spreadsheet
+from site_builder.config import load_config
+from site_builder.errors import UsageError
+from site_builder.schemas import Schemas
+
+HEADERS_FILE = Path(__file__).with_name("import_headers.yaml")
+IGNORED_FIELDS = ("department", "seq", "record")
+KEY_FIELDS = ("code", "name", "category")  # a row with all of these empty continues the row above
+FIELD_TITLES = {
+    "code": "事项编码",
+    "name": "职权名称",
+    "subitem": "子项名称",
+    "category": "职权类别",
+    "content": "职权内容",
+    "legal_basis": "法律依据",
+    "handling_unit": "承办机构",
+    "power_source": "职权来源",
+    "levels": "行使层级",
+    "target": "服务对象",
+    "remark": "备注",
+    "penalty": "处罚（违法行为和处罚种类）",
+    "coercion": "行政强制（对象和措施）",
+    "levy": "行政征收（项目和标准）",
+}
+REQUIRED_BY_CATEGORY = {"行政处罚": "penalty", "行政强制": "coercion", "行政征收": "levy"}
+TAG_KINDS = {
+    "法律": "法律",
+    "行政法规": "行政法规",
+    "地方性法规": "地方性法规",
+    "法规": "",  # guessed from the title
+    "规章": "",  # 部门规章 or 地方政府规章, guessed from the title
+    "部门规章": "部门规章",
+    "地方政府规章": "地方政府规章",
+    "规范性文件": "规范性文件",
+    "其他规范性文件": "规范性文件",
+    "三定方案": "三定方案",
+    "三定": "三定方案",
+}
+
+
+@functools.cache
+def header_table() -> dict[str, Any]:
+    """The synonym and code tables of ``import_headers.yaml``."""
+    data: dict[str, Any] = yaml.safe_load(HEADERS_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def normalise_header(text: str) -> str:
+    """A header as compared: without any whitespace (full-width included)."""
+    return "".join(text.replace("\u3000", " ").split())
+
+
+def field_of(header: str) -> str | None:
+    """Return the field a header names, or None."""
+    wanted = normalise_header(header)
+    for name, synonyms in header_table()["fields"].items():
+        if wanted in (normalise_header(s) for s in synonyms):
+            return str(name)
+    return None
+
+
+def export_header(field_name: str) -> str:
+    """The header written for ``field_name`` by export: its first synonym."""
+    return str(header_table()["fields"][field_name][0])
+
+
+# ---------------------------------------------------------------------------- plan
+
+
+@dataclass
+class Planned:
+    """One power that the import would write."""
+
+    path: str  # relative to the repository root
+    row: int
+    data: dict[str, Any]
+    status: str  # 新增 / 变更 / 未变
+    old_text: str | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    root: Path
+    table: spreadsheet.Table
+    department: str
+    codes: str
+    records: dict[str, Planned] = field(default_factory=dict)
+    rows_read: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    guesses: list[str] = field(default_factory=list)
+    missing: dict[str, list[str]] = field(default_factory=dict)  # field → ids lacking it
+    unregistered: dict[str, list[str]] = field(default_factory=dict)  # title → ids citing it
+    notes: list[str] = field(default_factory=list)
+    # Register laws by id, to write a record's basis as export does and see whether the sheet changed it.
+    register: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return Path(self.table.path).name
+
+
+def plan_import(
+    root: Path, table_path: Path | str, department: str, codes: str | None = None
+) -> ImportPlan:
+    """Read ``table_path`` and plan the power files of ``department``; write nothing."""
+    dept_file = root / model.DEPARTMENTS / department / "department.yaml"
+    if not dept_file.is_file():
+        raise UsageError(
+            f"部门“{department}”不存在（找不到 {model.DEPARTMENTS}/{department}/department.yaml）："
+            "请检查 --department，或先建立该部门。"
+        )
+    config = load_config(root)
+    tables = header_table()["codes"]
+    if codes is not None and codes not in tables:
+        raise UsageError(f"未知的类别编码表“{codes}”，可选：{'、'.join(sorted(tables))}。")
+    code_table = (
+        {str(k): str(v) for k, v in tables[codes].items()}
+        if codes
+        else {c.code: c.name for c in config.categories}
+    )
+    table = spreadsheet.read_table(table_path)
+    plan = ImportPlan(root, table, department, codes or "本站")
+    if table.encoding:
+        plan.notes.append(f"文字编码：{table.encoding}")
+    if table.sheet:
+        plan.notes.append(f"工作表：{table.sheet}（表头在第 {table.header_row} 行）")
+
+    columns: dict[str, int] = {}
+    for i, header in enumerate(table.headers):
+        if not header:
+            continue
+        name = field_of(header)
+        if name is None:
+            plan.unmapped.append(header)
+        elif name in columns:
+            plan.unmapped.append(f"{header}（与前一列同为“{FIELD_TITLES.get(name, name)}”）")
+        else:
+            columns[name] = i
+            if name in ("department", "seq"):
+                plan.ignored.append(header)
+    if "name" not in columns:
+        known = "、".join(header_table()["fields"]["name"])
+        raise spreadsheet.TableError(
+            f"{plan.where} 第 {table.header_row} 行的表头中没有职权名称列：请把该列命名为 {known} 之一。"
+        )
+
+    laws = _register(root)
+    plan.register = export.law_titles(root)
+    existing = _existing(root, department)
+    schemas = Schemas(root / "schema")
+    rows = _merge_continuations(table, columns, plan)
+    plan.rows_read = len(table.rows)
+    for number, values in rows:
+        record = _record(plan, number, values, columns, code_table, config.category_names, laws)
+        if record is None:
+            continue
+        rel = f"{model.DEPARTMENTS}/{department}/powers/{record['id']}.yaml"
+        if rel in plan.records:
+            first = plan.records[rel].row
+            plan.skipped.append(
+                (number, f"与第 {first} 行的标识 {record['id']} 相同（事项编码或名称重复），未导入")
+            )
+            continue
+        plan.records[rel] = _compare(root, rel, number, record, existing, schemas)
+    return plan
+
+
+def _merge_continuations(
+    table: spreadsheet.Table, columns: dict[str, int], plan: ImportPlan
+) -> list[tuple[int, dict[str, str]]]:
+    """Rows as {field: text}; a row whose key cells are empty is appended to the row above."""
+    out: list[tuple[int, dict[str, str]]] = []
+    for row in table.rows:
+        values = {name: row.get(i) for name, i in columns.items()}
+        if all(not values.get(k, "").strip() for k in KEY_FIELDS):
+            if not out:
+                plan.skipped.append((row.number, "没有职权名称、编码和类别，也没有上一行可接续"))
+                continue
+            above = out[-1][1]
+            for name, value in values.items():
+                if value.strip() and value != above.get(name, ""):
+                    above[name] = (above.get(name, "").rstrip() + "\n" + value.strip()).strip()
+            plan.notes.append(f"第 {row.number} 行没有名称、编码和类别，已接续到第 {out[-1][0]} 行")
+            continue
+        out.append((row.number, values))
+    return out
+
+
+def _record(
+    plan: ImportPlan,
+    number: int,
+    values: dict[str, str],
+    columns: dict[str, int],
+    code_table: dict[str, str],
+    configured: tuple[str, ...],
+    laws: dict[str, dict[str, Any]],
+) -> dict[str, Any] | None:
+    base: dict[str, Any] = {}
+    raw_json = values.get("record", "").strip()
+    if raw_json:
+        try:
+            loaded = json.loads(raw_json)
+        except ValueError:
+            plan.notes.append(f"第 {number} 行“完整记录”列不是有效的 JSON，已忽略该列")
+        else:
+            if isinstance(loaded, dict):
+                base = loaded
+    name = _clean(values.get("name", "")) or str(base.get("name", ""))
+    if not name:
+        plan.skipped.append((number, "职权名称为空"))
+        return None
+    raw_category = _clean(values.get("category", ""))
+    if raw_category:
+        category = _category(raw_category, code_table)
+        if category is None:
+            plan.skipped.append(
+                (
+                    number,
+                    f"职权类别“{raw_category}”无法识别（编码表：{plan.codes}）：请填写类别名称，或用 --codes 指定编码表",
+                )
+            )
+            return None
+    else:
+        category = str(base.get("category", ""))
+        if not category:
+            plan.skipped.append((number, "职权类别为空"))
+            return None
+    if category not in configured:
+        plan.skipped.append(
+            (
+                number,
+                f"职权类别“{category}”（表中为“{raw_category}”）不在本站 site.yaml 的类别中，未导入；"
+                f"如需导入，请先在 site.yaml 的 categories 中增加该类别",
+            )
+        )
+        return None
+
+    record = copy.deepcopy(base)
+    record["name"] = name
+    record["category"] = category
+    for key in ("code", "subitem", "content", "handling_unit", "power_source", "remark"):
+        if key in columns and values.get(key, "").strip():
+            record[key] = _clean(values[key])
+    if "id" not in record:
+        record["id"] = power_id(plan.department, record.get("code", ""), name, category, plan)
+    if "levels" in columns and values["levels"].strip():
+        levels = _levels(values["levels"], number, plan)
+        if levels:
+            record["levels"] = levels
+    if "target" in columns and values["target"].strip():
+        record["target"] = _unique(
+            [t for t in re.split(r"[,，、;；\n]+", _clean(values["target"])) if t.strip()]
+        )
+    basis = values.get("legal_basis", "")
+    unchanged = base.get("legal_basis") and basis == export.basis_lines(
+        base["legal_basis"], plan.register
+    )
+    if basis.strip() and not unchanged:
+        record["legal_basis"] = parse_basis(basis, number, record["id"], laws, plan)
+    record.setdefault("disclosure", {"public": True})
+    record.setdefault("status", "在用")
+    needed = ["content", "legal_basis"]
+    if category in REQUIRED_BY_CATEGORY:
+        needed.append(REQUIRED_BY_CATEGORY[category])
+    for key in needed:
+        if not record.get(key):
+            plan.missing.setdefault(key, []).append(record["id"])
+    return record
+
+
+def _clean(text: str) -> str:
+    """Tidy a cell: line breaks, full-width spaces, stray wrapping quotes."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ")
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = text.strip()
+    while len(text) >= 2 and (text[0], text[-1]) in (('"', '"'), ("'", "'"), ("“", "”")):
+        inner = text[1:-1]
+        if text[0] == "“" and inner.find("”") < inner.find("“"):
+            break  # “甲”与“乙”: the quotes belong to the text
+        text = inner.strip()
+    if text.count('"') % 2:  # an unpaired ASCII quote at an end is a leftover of the export
+        text = text.strip('"').strip()
+    return re.sub(r"\n{2,}", "\n", text).strip()
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(i.strip() for i in items if i.strip()))
+
+
+def _category(raw: str, code_table: dict[str, str]) -> str | None:
+    value = raw.strip()
+    if value in code_table:
+        return code_table[value]
+    names = set(code_table.values()) | set(header_table()["codes"]["liaoning"].values())
+    if value in names or value in ("非行政许可审批", "行政指导"):
+        return value
+    aliases = header_table()["category_aliases"]
+    if value in aliases:
+        return str(aliases[value])
+    return None
+
+
+def _levels(raw: str, number: int, plan: ImportPlan) -> list[str]:
+    codes = {str(k): str(v) for k, v in header_table()["level_codes"].items()}
+    aliases = {str(k): str(v) for k, v in header_table()["level_aliases"].items()}
+    out: list[str] = []
+    for part in re.split(r"[,，、;；/\s]+", raw.strip()):
+        if not part:
+            continue
+        if part in ("省级", "市级", "县级", "镇级"):
+            out.append(part)
+        elif part in codes:
+            out.append(codes[part])
+            plan.guesses.append(f"第 {number} 行 行使层级编码“{part}”按“{codes[part]}”导入")
+        elif part in aliases:
+            out.append(aliases[part])
+        else:
+            plan.guesses.append(f"第 {number} 行 行使层级“{part}”无法识别，已略去")
+    return _unique(out)
+
+
+def power_id(department: str, code: str, name: str, category: str, plan: ImportPlan) -> str:
+    """A stable id: from the official code, else from the category letter and the name."""
+    digits = re.sub(r"[^0-9a-z]+", "-", code.lower()).strip("-")
+    if digits:
+        return f"{department}-{digits}"[:80].rstrip("-")
+    letter = ""
+    for c in load_config(plan.root).categories:
+        if c.name == category:
+            letter = c.letter.lower()
+    initials = "".join(
+        p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p
+    )
+    initials = re.sub(r"[^a-z0-9]", "", initials.lower())[:16]
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+    parts = [department, letter or "qt", initials, digest]
+    return "-".join(p for p in parts if p)
+
+
+# ------------------------------------------------------------------- legal basis
+
+_TAG = re.compile(r"【\s*([^】0-9]{1,10}?)\s*】")  # 【2017】 in a doc number is no tag
+_ITEM = re.compile(r"(?:^|(?<=[\n;；。]))\s*[（(]?\d{1,2}[）)、.．]\s*(?=\S)")
+_TITLE = re.compile(r"《([^《》]*(?:《[^《》]*》[^《》]*)*)》")
+_NUM = "[一二三四五六七八九十百千零〇两0-9]+"
+_ARTICLE = re.compile(rf"第{_NUM}条(?:之{_NUM})?(?:第{_NUM}款)?(?:第{_NUM}项)?")
+_DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,12}(?:〔|\[|［|【)\d{4}(?:〕|\]|］|】)\d+号|(?:(?![年月日])[\u4e00-\u9fff、]){0,12}令第?[0-9一二三四五六七八九十百千零〇]+号"
+)
+_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|市|自治区|自治州|县|区))")
+
+
+def _norm_title(title: str) -> str:
+    t = re.sub(r"[\s《》〈〉<>]", "", title)
+    return t.removeprefix("中华人民共和国")
+
+
+def _register(root: Path) -> dict[str, dict[str, Any]]:
+    """Register laws by normalised title and short title."""
+    out: dict[str, dict[str, Any]] = {}
+    folder = root / model.LAWS
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.yaml")):
+        source, _ = sources.read(root, path.relative_to(root).as_posix())
+        if source is None or not isinstance(source.data, dict) or "id" not in source.data:
+            continue
+        for key in ("title", "short_title"):
+            if isinstance(source.data.get(key), str):
+                out.setdefault(_norm_title(source.data[key]), source.data)
+    return out
+
+
+def clean_basis(text: str) -> str:
+    """Tidy legal basis text: line breaks, full-width spaces, stray quotes, a leading ";1、"."""
+    text = _clean(text)
+    text = re.sub(r"^[;；,，\s]+", "", text)
+    return text
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    """Split into (tag, text) segments by 【tags】, then by numbered items."""
+    segments: list[tuple[str, str]] = []
+    matches = list(_TAG.finditer(text))
+    if matches:
+        head = text[: matches[0].start()].strip(" \n;；")
+        if head:
+            segments.append(("", head))
+        for i, m in enumerate(matches):
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+            segments.append((m.group(1), text[m.end() : end]))
+    else:
+        segments.append(("", text))
+    out: list[tuple[str, str]] = []
+    for tag, seg in segments:
+        pieces = [p for p in _ITEM.split(seg) if p.strip(" \n;；")]
+        if len(pieces) > 1 and all(_TITLE.search(p) for p in pieces):
+            out += [(tag, p) for p in pieces]
+        else:
+            out.append((tag, _ITEM.sub("", seg, count=1) if _ITEM.match(seg) else seg))
+    return [(tag, s.strip(" \n;；:：")) for tag, s in out if s.strip(" \n;；:：")]
+
+
+def _guess_kind(title: str, tag: str = "") -> str:
+    local = bool(_PLACE.match(title)) and not title.startswith("中华人民共和国")
+    if tag == "规章":
+        return "地方政府规章" if local else "部门规章"
+    if tag == "法规":
+        return "地方性法规" if local else "行政法规"
+    if title.endswith("法") and not title.endswith("办法"):
+        return "法律"
+    if title.endswith("条例"):
+        return "地方性法规" if local else "行政法规"
+    if re.search(r"(规定|办法|细则|规则)$", title):
+        return "地方政府规章" if local else "部门规章"
+    return "规范性文件"
+
+
+def parse_basis(
+    raw: str, number: int, power: str, laws: dict[str, dict[str, Any]], plan: ImportPlan
+) -> list[dict[str, Any]]:
+    """Turn a legal basis cell into entries with kind, law or title, article and text."""
+    entries: list[dict[str, Any]] = []
+    for tag, text in _split(clean_basis(raw)):
+        title_match = _TITLE.search(text)
+        entry: dict[str, Any] = {}
+        title = title_match.group(1).strip() if title_match else ""
+        registered = laws.get(_norm_title(title)) if title else None
+        tag_kind = TAG_KINDS.get(tag) if tag else None
+        if tag and tag_kind is None:
+            plan.guesses.append(f"第 {number} 行 依据标签【{tag}】无法识别，类别按名称推断")
+        if tag_kind:
+            kind = tag_kind
+        elif registered is not None and isinstance(registered.get("kind"), str):
+            kind = registered["kind"]
+        elif title:
+            kind = _guess_kind(title, tag)
+            if tag in ("规章", "法规"):
+                plan.guesses.append(f"第 {number} 行 【{tag}】《{title}》按名称推断为“{kind}”")
+            else:
+                plan.guesses.append(f"第 {number} 行 依据《{title}》没有标签，按名称推断为“{kind}”")
+        else:
+            kind = "规范性文件"
+            plan.guesses.append(
+                f"第 {number} 行 依据“{text[:20]}…”没有标签和书名号，类别按“规范性文件”导入，请核对"
+            )
+        entry["kind"] = kind
+        if registered is not None:
+            entry["law"] = registered["id"]
+        elif title:
+            entry["title"] = title
+            plan.unregistered.setdefault(title, []).append(power)
+        else:
+            head = re.match(r"[:：\s]*([^（(\s:：;；，,。]+?)(?=第|[（(\s:：;；，,。]|$)", text)
+            entry["title"] = (head.group(1) if head else text.split("\n")[0])[:60]
+            plan.guesses.append(
+                f"第 {number} 行 依据没有书名号《》，以首行“{entry['title']}”作为名称，请核对"
+            )
+        rest = text[title_match.end() :] if title_match else text
+        rest_head = re.sub(r"^\s*[（(][^）)]*[）)]", "", rest)
+        doc = _DOC_NUMBER.search(rest[:80])
+        if doc and not entry.get("law"):
+            entry["doc_number"] = doc.group(0).strip("（()）")
+        article = _ARTICLE.search(rest_head)
+        if article:
+            entry["article"] = article.group(0)
+        entry["text"] = text
+        entries.append(entry)
+    return entries
+
+
+def _existing(root: Path, department: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    folder = root / model.DEPARTMENTS / department / "powers"
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        source, _ = sources.read(root, rel)
+        out[rel] = source
+    return out
+
+
+def _compare(
+    root: Path,
+    rel: str,
+    number: int,
+    record: dict[str, Any],
+    existing: dict[str, Any],
+    schemas: Schemas,
+) -> Planned:
+    source = existing.get(rel)
+    if source is None or not isinstance(source.data, dict):
+        return Planned(rel, number, fmt.prune(record), "新增")
+    old = fmt.prune(source.data)
+    merged = fmt.prune({**old, **record})
+    changes = []
+    for key in list(merged) + [k for k in old if k not in merged]:
+        if old.get(key) != merged.get(key):
+            changes.append(
+                f"{key}（{FIELD_TITLES.get(key, key)}）：{_short(old.get(key))} → {_short(merged.get(key))}"
+            )
+    return Planned(rel, number, merged, "变更" if changes else "未变", source.text, changes)
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "（无）"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = text.replace("\n", " ")
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def apply(plan: ImportPlan, update: bool) -> list[str]:
+    """Write new powers (and, with ``update``, changed ones); return the paths written."""
+    schemas = Schemas(plan.root / "schema")
+    written = []
+    for rel, item in sorted(plan.records.items()):
+        if item.status == "未变" or (item.status == "变更" and not update):
+            continue
+        text = fmt.canonical_text(item.old_text or "", item.data, "power", rel, schemas)
+        path = plan.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        written.append(rel)
+    return written
+
+
+def report_lines(plan: ImportPlan, write: bool, update: bool) -> list[str]:
+    """The Chinese report of a plan, for the CLI to print."""
+    counts = {
+        s: sum(1 for r in plan.records.values() if r.status == s) for s in ("新增", "变更", "未变")
+    }
+    lines = [f"导入 {plan.where}（部门 {plan.department}，类别编码表：{plan.codes}）"]
+    lines += [f"  {n}" for n in plan.notes]
+    lines.append(
+        f"读取数据行 {plan.rows_read} 行；职权：新增 {counts['新增']} 项，变更 {counts['变更']} 项，"
+        f"未变 {counts['未变']} 项；跳过 {len(plan.skipped)} 行。"
+    )
+    if plan.unmapped:
+        lines.append(
+            "无法识别的列（未导入；如需导入，请在 site_builder/import_headers.yaml 中增加同义词）："
+        )
+        lines += [f"  {h}" for h in plan.unmapped]
+    if plan.ignored:
+        lines.append(f"已识别但不导入的列：{'、'.join(plan.ignored)}（部门由 --department 指定）")
+    if plan.skipped:
+        lines.append("跳过的行：")
+        lines += [f"  第 {n} 行：{reason}" for n, reason in plan.skipped]
+    for rel, item in sorted(plan.records.items()):
+        if item.status == "新增":
+            lines.append(f"新增：{rel}（第 {item.row} 行）")
+        elif item.status == "变更":
+            verb = "更新" if update else "已存在且内容不同（加 --update 才会更新）"
+            lines.append(f"{verb}：{rel}（第 {item.row} 行）")
+            lines += [f"  {c}" for c in item.changes]
+    if plan.guesses:
+        lines.append("推断的值（请核对）：")
+        lines += [f"  {g}" for g in plan.guesses]
+    if plan.unregistered:
+        lines.append("法规登记簿 data/laws/ 中没有的依据（已按名称导入；登记后可改为 law: 标识）：")
+        lines += [f"  《{t}》（{len(ids)} 项职权）" for t, ids in sorted(plan.unregistered.items())]
+    if plan.missing:
+        lines.append("表中缺少的必填内容（导入后 validate 会报错，请补填）：")
+        for key, ids in sorted(plan.missing.items()):
+            lines.append(f"  {key}（{FIELD_TITLES.get(key, key)}）：{len(ids)} 项，如 {ids[0]}")
+    if not write:
+        lines.append("未写入任何文件：核对无误后加 --write 写入。")
+    return lines

@@ -1,0 +1,271 @@
+"""Read a table from a spreadsheet or CSV file: headers, rows with their sheet row numbers.
+
+The only module that reads .xlsx (openpyxl), .xls (xlrd) and detects CSV encodings
+(charset-normalizer). Merged cells are filled from their top-left cell, so a value
+merged over several rows reads on every row. Every value is text ("" for empty).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from site_builder.errors import SiteBuilderError, UsageError
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+HEADER_SCAN = 10  # the header row is searched for in the first rows (a title row may come first)
+
+
+class TableError(SiteBuilderError):
+    """The file was read but holds no usable table (exit 1)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its 1-based row number in the sheet (or CSV line record) and its cells."""
+
+    number: int
+    cells: tuple[str, ...]
+
+    def get(self, index: int) -> str:
+        return self.cells[index] if index < len(self.cells) else ""
+
+
+@dataclass
+class Table:
+    """A table read from ``path``: header texts, data rows, and how it was read."""
+
+    path: str
+    headers: list[str]
+    rows: list[Row]
+    header_row: int = 1
+    sheet: str | None = None
+    encoding: str | None = (
+        None  # CSV only: the encoding used, e.g. "UTF-8", "UTF-8（带 BOM）", "GB18030"
+    )
+    notes: list[str] = field(default_factory=list)
+
+    def records(self) -> list[tuple[int, dict[str, str]]]:
+        """Return each row as ``(row number, {header: value})``; blank headers are dropped."""
+        out = []
+        for row in self.rows:
+            out.append((row.number, {h: row.get(i) for i, h in enumerate(self.headers) if h}))
+        return out
+
+
+def text(value: Any) -> str:
+    """Return a cell value as text: integral numbers without ``.0``, dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_table(path: Path | str, sheet: str | None = None) -> Table:
+    """Read the first (or the named) sheet of ``path``; raise UsageError/TableError in Chinese."""
+    tables = _read(Path(path), sheet, first_only=True)
+    return tables[0]
+
+
+def read_tables(path: Path | str) -> list[Table]:
+    """Read every non-empty sheet of a workbook (one table for a CSV file)."""
+    return _read(Path(path), None, first_only=False)
+
+
+def _read(path: Path, sheet: str | None, first_only: bool) -> list[Table]:
+    if not path.exists():
+        raise UsageError(f"找不到文件 {path}：请检查文件名和所在目录。")
+    if path.is_dir():
+        raise UsageError(f"{path} 是文件夹，不是表格文件：请指定 .xlsx、.xls 或 .csv 文件。")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(
+            f"不支持的文件类型“{path.suffix or '（无扩展名）'}”：{path.name}。"
+            "请把表格另存为 .xlsx、.xls 或 .csv（UTF-8 或 GBK 编码）后再导入。"
+        )
+    if suffix == ".csv":
+        grid, encoding = _csv(path)
+        return [_table(path, grid, None, encoding)]
+    sheets = _xls(path) if suffix == ".xls" else _xlsx(path)
+    if sheet is not None:
+        chosen = [(name, grid) for name, grid in sheets if name == sheet]
+        if not chosen:
+            names = "、".join(name for name, _ in sheets)
+            raise UsageError(f"{path.name} 中没有名为“{sheet}”的工作表，现有：{names}。")
+        sheets = chosen
+    tables: list[Table] = []
+    for name, grid in sheets:
+        if not any(any(c.strip() for c in r) for r in grid):
+            continue
+        tables.append(_table(path, grid, name, None))
+        if first_only:
+            break
+    if not tables:
+        raise TableError(f"{path.name} 中没有数据：工作表是空的。请确认文件内容，或另存后再导入。")
+    return tables
+
+
+def _table(path: Path, grid: list[list[str]], sheet: str | None, encoding: str | None) -> Table:
+    where = f"{path.name}" + (f" 工作表“{sheet}”" if sheet else "")
+    header_index = None
+    for i, row in enumerate(grid[:HEADER_SCAN]):
+        if len({c.strip() for c in row if c.strip()}) >= 2:
+            header_index = i
+            break
+    if header_index is None:
+        raise TableError(
+            f"{where} 中找不到表头：前 {HEADER_SCAN} 行中没有至少两个非空单元格的行。"
+            "请把列名（如“事项名称”“事项类型”）放在第一行。"
+        )
+    headers = [_clean_header(c) for c in grid[header_index]]
+    width = len(headers)
+    while width and not headers[width - 1]:
+        width -= 1
+    headers = headers[:width]
+    rows = []
+    for i in range(header_index + 1, len(grid)):
+        cells = tuple(grid[i][:width]) + ("",) * max(0, width - len(grid[i]))
+        if any(c.strip() for c in cells):
+            rows.append(Row(i + 1, cells))
+    if not rows:
+        raise TableError(f"{where} 只有表头，没有数据行。")
+    return Table(str(path), headers, rows, header_index + 1, sheet, encoding)
+
+
+def _clean_header(value: str) -> str:
+    return "".join(value.replace("\u3000", " ").split())
+
+
+def _xlsx(path: Path) -> list[tuple[str, list[list[str]]]]:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UsageError(
+            f"无法读取 {path.name}：它不是有效的 .xlsx 文件（{type(exc).__name__}）。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+        ) from exc
+    out = []
+    for ws in book.worksheets:
+        grid = [[text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        for rng in ws.merged_cells.ranges:
+            _fill(grid, rng.min_row - 1, rng.max_row, rng.min_col - 1, rng.max_col)
+        out.append((ws.title, grid))
+    book.close()
+    return out
+
+
+def _xls(path: Path) -> list[tuple[str, list[list[str]]]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True)
+    except Exception as exc:  # xlrd raises XLRDError and assorted struct/index errors
+        raise UsageError(
+            f"无法读取 {path.name}：它不是有效的 .xls 文件（{exc}）。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+        ) from exc
+    out = []
+    for ws in book.sheets():
+        grid: list[list[str]] = []
+        for r in range(ws.nrows):
+            row = []
+            for c in range(ws.ncols):
+                cell = ws.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)))
+                else:
+                    row.append(text(cell.value))
+            grid.append(row)
+        for rlo, rhi, clo, chi in ws.merged_cells:
+            _fill(grid, rlo, rhi, clo, chi)
+        out.append((ws.name, grid))
+    return out
+
+
+def _fill(grid: list[list[str]], r0: int, r1: int, c0: int, c1: int) -> None:
+    """Fill rows r0..r1-1, columns c0..c1-1 (0-based, end exclusive) from the top-left cell."""
+    if r0 >= len(grid):
+        return
+    top = grid[r0]
+    value = top[c0] if c0 < len(top) else ""
+    for r in range(r0, min(r1, len(grid))):
+        row = grid[r]
+        if len(row) < c1:
+            row.extend([""] * (c1 - len(row)))
+        for c in range(c0, c1):
+            row[c] = value
+
+
+def decode_csv(raw: bytes, name: str) -> tuple[str, str]:
+    """Decode CSV bytes; return (text, the encoding used, in words for the report)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "UTF-8（带 BOM）"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "UTF-16"
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    guess = (best.encoding if best is not None else "").lower().replace("-", "_")
+    # GB2312 and GBK are subsets of GB18030: decoding with it never loses a character.
+    if guess in ("gb2312", "gbk", "gb18030", "hz", "") or guess.startswith("cp936"):
+        try:
+            return raw.decode("gb18030"), f"GB18030（检测结果：{(guess or '未知').upper()}）"
+        except UnicodeDecodeError:
+            pass
+    if best is not None:
+        try:
+            return raw.decode(best.encoding), best.encoding.upper().replace("_", "-")
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return raw.decode("gb18030"), "GB18030"
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            f"无法识别 {name} 的文字编码（不是 UTF-8，也不是 GBK/GB18030）："
+            "请在 Excel 或 WPS 中另存为“CSV UTF-8”后再导入。"
+        ) from exc
+
+
+def _csv(path: Path) -> tuple[list[list[str]], str]:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise TableError(f"{path.name} 是空文件：没有表头，也没有数据。")
+    content, encoding = decode_csv(raw, path.name)
+    first = content.split("\n", 1)[0]
+    delimiter = max(
+        ",\t;", key=first.count
+    )  # the header line names the columns: count its separators
+    try:
+        grid = [list(r) for r in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise TableError(f"{path.name} 不是有效的 CSV 文件：{exc}。") from exc
+    return grid, encoding
+
+
+def columns(table: Table) -> Iterable[tuple[int, str]]:
+    """Yield (index, header) of the non-blank headers."""
+    return ((i, h) for i, h in enumerate(table.headers) if h)
