@@ -317,3 +317,90 @@ def codeowners_command(ctx: click.Context, check: bool) -> None:
     click.echo(result.diff, nl=False)
     click.echo("CODEOWNERS 缺失或已过期：运行 site-builder codeowners 重新生成并提交。", err=True)
     sys.exit(1)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option(
+    "--department", "department", required=True, metavar="ID", help="导入到哪个部门（部门标识）。"
+)
+@click.option("--write", is_flag=True, help="写入新职权文件；不加时只报告，不写任何文件。")
+@click.option("--update", is_flag=True, help="同时更新已存在的职权文件，并列出改动的字段。")
+@click.option(
+    "--codes",
+    default=None,
+    metavar="NAME",
+    help="职权类别编码表（import_headers.yaml 中的 codes，如 liaoning）；默认用 site.yaml 的编码。",
+)
+@click.pass_context
+@reported
+def import_command(
+    ctx: click.Context, file: str, department: str, write: bool, update: bool, codes: str | None
+) -> None:
+    """从 Excel（.xlsx、.xls）或 CSV 表格导入一个部门的权责清单，或其自由裁量基准表。
+
+    Import powers from a spreadsheet (or a discretion-standard table into the matching penalties). Without --write nothing is written: the report
+    says what would be. Existing files change only with --update.
+    """
+    from site_builder import discretion_import, importer, spreadsheet
+
+    root = _root(ctx)
+    if discretion_import.is_discretion_table(spreadsheet.read_table(Path(file))):
+        # A discretion-standard table (序号 / 违法行为 / … / 裁量标准): into the matching penalties.
+        found = discretion_import.plan_discretion(root, Path(file), department)
+        changed = discretion_import.apply(root, found, update) if write or update else []
+        for line in discretion_import.report(found, root):
+            click.echo(line)
+        for rel in changed:
+            click.echo(f"已写入：{rel}", err=True)
+        return
+    plan = importer.plan_import(root, Path(file), department, codes)
+    written = importer.apply(plan, update) if write or update else []
+    for line in importer.report_lines(plan, write or update, update):
+        click.echo(line)
+    for rel in written:
+        click.echo(f"已写入：{rel}", err=True)
+    if write or update:
+        click.echo(f"共写入 {len(written)} 个文件；请运行 site-builder validate 检查。", err=True)
+
+
+@main.command("export")
+@click.option(
+    "--department", "department", required=True, metavar="ID", help="导出哪个部门（部门标识）。"
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("xlsx",)),
+    default="xlsx",
+    show_default=True,
+    help="导出格式：xlsx（Excel 工作簿）。",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="写入的文件（相对于当前目录）；默认为 <部门标识>.xlsx。",
+)
+@click.pass_context
+@reported
+def export_command(ctx: click.Context, department: str, fmt: str, out: str | None) -> None:
+    """把一个部门的权责清单导出为 Excel 工作簿，修改后可用 site-builder import 导回。
+
+    Export a department's powers as a workbook: Chinese headers, one row per power, and
+    a last column with the whole record as JSON, so that import loses nothing.
+    """
+    from site_builder import export
+    from site_builder.errors import UsageError
+
+    result = export.export_department(_root(ctx), department)
+    target = Path(out or f"{department}.{fmt}")
+    try:
+        target.write_bytes(result.data)
+    except OSError as exc:
+        raise UsageError(
+            f"无法写入 {target}：{exc.strerror}。请检查目录是否存在、文件是否正被 Excel 打开。"
+        ) from exc
+    for line in result.warnings:
+        click.echo(f"注意：{line}", err=True)
+    click.echo(f"已导出 {result.powers} 项职权：{target}", err=True)
