@@ -20,13 +20,10 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from site_builder import sources
+from site_builder import sources, spreadsheet
 from site_builder.downloads import ZIP_EPOCH, zip_bytes
 from site_builder.errors import UsageError
 from site_builder.model import DEPARTMENTS, LAWS
@@ -35,7 +32,6 @@ SHEET = "职权清单"
 RECORD_HEADER = "完整记录（请勿修改）"
 LIST_SEPARATOR = "、"
 EXCEL_CELL_LIMIT = 32767  # the most characters an Excel cell holds
-HEADERS_FILE = "import_headers.yaml"
 
 
 @dataclass(frozen=True)
@@ -185,25 +181,9 @@ COLUMNS: dict[str, Render] = {
 
 
 def _synonyms() -> dict[str, list[str]]:
-    """Field → header synonyms from ``import_headers.yaml`` (empty when it is not there)."""
-    try:
-        text = resources.files("site_builder").joinpath(HEADERS_FILE).read_text("utf-8")
-    except (FileNotFoundError, OSError):
-        return {}
-    doc = yaml.safe_load(text)
-    if not isinstance(doc, dict):
-        return {}
-    table = doc.get("headers", doc.get("fields", {}))
-    if not isinstance(table, dict):
-        return {}
-    found: dict[str, list[str]] = {}
-    for key, value in table.items():
-        names = value.get("synonyms", value.get("headers")) if isinstance(value, dict) else value
-        if isinstance(names, str):
-            names = [names]
-        if isinstance(names, list) and names:
-            found[str(key)] = [str(n) for n in names]
-    return found
+    """Field → header synonyms (the first is the header export writes)."""
+    fields = spreadsheet.header_table().get("fields", {})
+    return {str(k): [str(n) for n in v] for k, v in fields.items() if isinstance(v, list) and v}
 
 
 def _schema_titles(root: Path) -> dict[str, str]:

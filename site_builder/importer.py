@@ -9,7 +9,6 @@ prints here: ``report_lines`` gives the report for the CLI.
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 import re
@@ -17,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pypinyin import Style, lazy_pinyin
 
 from site_builder import export, fmt, model, sources, spreadsheet
@@ -25,7 +23,6 @@ from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.schemas import Schemas
 
-HEADERS_FILE = Path(__file__).with_name("import_headers.yaml")
 IGNORED_FIELDS = ("department", "seq", "record")
 KEY_FIELDS = ("code", "name", "category")  # a row with all of these empty continues the row above
 FIELD_TITLES = {
@@ -60,13 +57,6 @@ TAG_KINDS = {
 }
 
 
-@functools.cache
-def header_table() -> dict[str, Any]:
-    """The synonym and code tables of ``import_headers.yaml``."""
-    data: dict[str, Any] = yaml.safe_load(HEADERS_FILE.read_text(encoding="utf-8"))
-    return data
-
-
 def normalise_header(text: str) -> str:
     """A header as compared: without any whitespace (full-width included)."""
     return "".join(text.replace("\u3000", " ").split())
@@ -75,7 +65,7 @@ def normalise_header(text: str) -> str:
 def field_of(header: str) -> str | None:
     """Return the field a header names, or None."""
     wanted = normalise_header(header)
-    for name, synonyms in header_table()["fields"].items():
+    for name, synonyms in spreadsheet.header_table()["fields"].items():
         if wanted in (normalise_header(s) for s in synonyms):
             return str(name)
     return None
@@ -83,7 +73,7 @@ def field_of(header: str) -> str | None:
 
 def export_header(field_name: str) -> str:
     """The header written for ``field_name`` by export: its first synonym."""
-    return str(header_table()["fields"][field_name][0])
+    return str(spreadsheet.header_table()["fields"][field_name][0])
 
 
 # ---------------------------------------------------------------------------- plan
@@ -135,7 +125,7 @@ def plan_import(
             "请检查 --department，或先建立该部门。"
         )
     config = load_config(root)
-    tables = header_table()["codes"]
+    tables = spreadsheet.header_table()["codes"]
     if codes is not None and codes not in tables:
         raise UsageError(f"未知的类别编码表“{codes}”，可选：{'、'.join(sorted(tables))}。")
     code_table = (
@@ -164,7 +154,7 @@ def plan_import(
             if name in ("department", "seq"):
                 plan.ignored.append(header)
     if "name" not in columns:
-        known = "、".join(header_table()["fields"]["name"])
+        known = "、".join(spreadsheet.header_table()["fields"]["name"])
         raise spreadsheet.TableError(
             f"{plan.where} 第 {table.header_row} 行的表头中没有职权名称列：请把该列命名为 {known} 之一。"
         )
@@ -316,18 +306,18 @@ def _category(raw: str, code_table: dict[str, str]) -> str | None:
     value = raw.strip()
     if value in code_table:
         return code_table[value]
-    names = set(code_table.values()) | set(header_table()["codes"]["liaoning"].values())
+    names = set(code_table.values()) | set(spreadsheet.header_table()["codes"]["liaoning"].values())
     if value in names or value in ("非行政许可审批", "行政指导"):
         return value
-    aliases = header_table()["category_aliases"]
+    aliases = spreadsheet.header_table()["category_aliases"]
     if value in aliases:
         return str(aliases[value])
     return None
 
 
 def _levels(raw: str, number: int, plan: ImportPlan) -> list[str]:
-    codes = {str(k): str(v) for k, v in header_table()["level_codes"].items()}
-    aliases = {str(k): str(v) for k, v in header_table()["level_aliases"].items()}
+    codes = {str(k): str(v) for k, v in spreadsheet.header_table()["level_codes"].items()}
+    aliases = {str(k): str(v) for k, v in spreadsheet.header_table()["level_aliases"].items()}
     out: list[str] = []
     for part in re.split(r"[,，、;；/\s]+", raw.strip()):
         if not part:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from site_builder import sources
 from site_builder.errors import SiteBuilderError, UsageError
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -269,3 +271,15 @@ def _csv(path: Path) -> tuple[list[list[str]], str]:
 def columns(table: Table) -> Iterable[tuple[int, str]]:
     """Yield (index, header) of the non-blank headers."""
     return ((i, h) for i, h in enumerate(table.headers) if h)
+
+
+HEADERS_FILE = Path(__file__).with_name("import_headers.yaml")
+
+
+@functools.cache
+def header_table() -> dict[str, Any]:
+    """The header synonyms and code tables of ``import_headers.yaml`` (kept as data, not code)."""
+    data = sources.load_lenient(HEADERS_FILE.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise UsageError(f"{HEADERS_FILE.name} 不是有效的表头对照表。")
+    return data
