@@ -133,6 +133,16 @@ def _time_limit(value: Any) -> str:
     return f"{text}（{value['note']}）" if value.get("note") else text
 
 
+def duty_lines(entries: Any) -> str:
+    """Responsibilities, one per line: “【step】duty”, or the duty alone when it names no step."""
+    lines = []
+    for e in entries or []:
+        if isinstance(e, dict):
+            step = e.get("step")
+            lines.append(f"【{step}】{_text(e.get('duty'))}" if step else _text(e.get("duty")))
+    return "\n".join(lines)
+
+
 def basis_lines(entries: Any, laws: dict[str, dict[str, Any]]) -> str:
     """Legal basis as lines ``【kind】《title》article``, one entry a line."""
     lines = []
@@ -173,6 +183,10 @@ COLUMNS: dict[str, Render] = {
     "legal_basis": lambda data, laws: basis_lines(data.get("legal_basis"), laws),
     "statutory_time_limit": lambda data, laws: _time_limit(data.get("statutory_time_limit")),
     "committed_time_limit": lambda data, laws: _time_limit(data.get("committed_time_limit")),
+    "responsibilities": lambda data, laws: duty_lines(data.get("responsibilities")),
+    "accountability": lambda data, laws: "\n".join(
+        _text(c) for c in data.get("accountability") or []
+    ),
     "status": _plain("status"),
     "effective_from": _plain("effective_from"),
     "effective_to": _plain("effective_to"),

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,15 @@ def _record(
     )
     if basis.strip() and not unchanged:
         record["legal_basis"] = parse_basis(basis, number, record["id"], laws, plan)
+    for key, parse in _PARSED.items():
+        cell = values.get(key, "")
+        if key not in columns or not cell.strip():
+            continue
+        if key in base and cell == export.COLUMNS[key](base, plan.register):
+            continue  # as exported: keep the value, with what the cell does not show (a note, a step)
+        parsed = parse(cell, number, plan)
+        if parsed:
+            record[key] = parsed
     record.setdefault("disclosure", {"public": True})
     record.setdefault("status", "在用")
     needed = ["content", "legal_basis"]
@@ -281,6 +291,65 @@ def _record(
         if not record.get(key):
             plan.missing.setdefault(key, []).append(record["id"])
     return record
+
+
+_LIMIT = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*个?\s*(工作日|自然日|小时|个月|月|日|天)?\s*(?:[（(](.+)[）)])?$"
+)
+_LIMIT_UNITS = {"工作日": "工作日", "自然日": "自然日", "小时": "小时", "个月": "月", "月": "月"}
+_NUMBERED = re.compile(r"^\s*(?:\d+[、.．]|[（(]\d+[）)]|[①-⑳])\s*")
+_STEP = re.compile(r"^【([a-z0-9][a-z0-9-]*)】")
+
+
+def _time_limit(text: str, number: int, plan: ImportPlan) -> dict[str, Any] | None:
+    """“20个工作日”, “20工作日（不含听证时间）”, “即办”; a bare number or “日/天” is taken as 工作日 and reported."""
+    cell = _clean(text)
+    if cell in ("即办", "即时办结", "当场办结"):
+        return {"value": 0, "unit": "工作日"}
+    found = _LIMIT.match(cell)
+    if found is None:
+        plan.notes.append(f"第 {number} 行时限“{cell}”无法识别，未导入：请写成“20个工作日”或“即办”")
+        return None
+    value = float(found.group(1))
+    unit = _LIMIT_UNITS.get(found.group(2) or "")
+    if unit is None:
+        unit = "工作日"
+        plan.guesses.append(
+            f"第 {number} 行时限“{cell}”按工作日计（行政许可法第八十二条：期限以工作日计算）"
+        )
+    limit: dict[str, Any] = {"value": int(value) if value.is_integer() else value, "unit": unit}
+    if found.group(3):
+        limit["note"] = found.group(3)
+    return limit
+
+
+def _items(text: str) -> list[str]:
+    """Lines or numbered items (1、 （1） ①), without their numbers."""
+    parts = re.split(r"\n|[；;]\s*(?=\d+[、.．]|[（(]\d+[）)]|[①-⑳])", _clean(text))
+    return [_NUMBERED.sub("", p).strip(" ；;") for p in parts if _NUMBERED.sub("", p).strip(" ；;")]
+
+
+def _duties(text: str, number: int, plan: ImportPlan) -> list[dict[str, str]]:
+    duties = []
+    for item in _items(text):
+        step = _STEP.match(item)
+        duties.append(
+            {"step": step.group(1), "duty": item[step.end() :].strip()} if step else {"duty": item}
+        )
+    return [d for d in duties if d["duty"]]
+
+
+def _cases(text: str, number: int, plan: ImportPlan) -> list[str]:
+    return _items(text)
+
+
+# Fields parsed from a cell only when it differs from what export writes for the record.
+_PARSED: dict[str, Callable[[str, int, ImportPlan], Any]] = {
+    "statutory_time_limit": _time_limit,
+    "committed_time_limit": _time_limit,
+    "responsibilities": _duties,
+    "accountability": _cases,
+}
 
 
 def _clean(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import yaml
 from conftest import LICENCE, PENALTY, Repo
 
 from site_builder import export
@@ -115,7 +116,14 @@ def test_default_output_file(repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_export_then_import_changes_nothing(repo: Repo, tmp_path: Path) -> None:
-    repo.power(LICENCE, levels=["市级", "县级"], target=["法人", "自然人"], code="441200-XK-001")
+    repo.power(
+        LICENCE,
+        levels=["市级", "县级"],
+        target=["法人", "自然人"],
+        code="441200-XK-001",
+        statutory_time_limit={"value": 20, "unit": "工作日", "note": "不含听证时间"},
+        accountability=["对符合条件的申请不予受理的", "超过法定期限作出决定的"],
+    )
     assert repo.cli("fmt").exit_code == 0  # start from canonical files
     files = sorted((repo.root / "data").rglob("*.yaml"))
     before = {p: p.read_bytes() for p in files}
@@ -131,3 +139,29 @@ def test_unwritable_output_is_reported(repo: Repo, tmp_path: Path) -> None:
     result = repo.cli("export", "--department", "zq-a", "--out", str(tmp_path / "no" / "x.xlsx"))
     assert result.exit_code == 2
     assert "无法写入" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_cell_edited_in_excel_is_imported(repo: Repo, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "zq-a.xlsx"
+    assert repo.cli("export", "--department", "zq-a", "--out", str(out)).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    sheet = book.active
+    assert sheet is not None
+    headers = [c.value for c in sheet[1]]
+    row = next(
+        r for r in sheet.iter_rows(min_row=2) if r[headers.index("职权名称")].value == "某某许可"
+    )
+    row[headers.index("承诺时限")].value = "5个工作日"
+    row[headers.index("追责情形")].value = "1、违法收费的；2、索取财物的"
+    book.save(out)
+    result = repo.cli("import", str(out), "--department", "zq-a", "--update")
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(
+        (repo.root / "data/departments/zq-a/powers/zq-a-xk-001.yaml").read_text("utf-8")
+    )
+    assert data["committed_time_limit"] == {"value": 5, "unit": "工作日"}
+    assert data["accountability"] == ["违法收费的", "索取财物的"]
+    assert data["statutory_time_limit"] == {"value": 20, "unit": "工作日"}  # untouched
+    assert "committed_time_limit" in result.stdout

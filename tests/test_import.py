@@ -330,3 +330,92 @@ def test_bad_input_is_reported_without_traceback(repo: Repo, tmp_path: Path) -> 
         "import", str(write_csv(tmp_path, "utf-8")), "--department", "zq-a", "--codes", "x"
     )
     assert result.exit_code == 2 and "未知的类别编码表" in result.output
+
+
+def test_time_limits_responsibilities_and_accountability(repo: Repo, tmp_path: Path) -> None:
+    path = tmp_path / "limits.csv"
+    rows = [
+        [
+            "事项编码",
+            "职权名称",
+            "职权类别",
+            "职权内容",
+            "法律依据",
+            "法定时限",
+            "承诺时限",
+            "责任事项",
+            "追责情形",
+        ],
+        [
+            "441200-XK-9",
+            "某项新许可",
+            "行政许可",
+            "对某事项实施许可。",
+            "【法律】《中华人民共和国行政许可法》第十二条",
+            "20个工作日（不含专家评审时间）",
+            "10",
+            "1、受理：依法受理申请\n2、决定：作出许可决定",
+            "（1）不予受理的；（2）超期办理的",
+        ],
+        [
+            "441200-XK-10",
+            "另一项许可",
+            "行政许可",
+            "对另一事项实施许可。",
+            "【法律】《中华人民共和国行政许可法》第十二条",
+            "即办",
+            "半天",
+            "",
+            "",
+        ],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    result = repo.cli("import", str(path), "--department", "zq-a", "--write")
+    assert result.exit_code == 0, result.output
+    first = read_power(repo, "zq-a-441200-xk-9")
+    assert first["statutory_time_limit"] == {
+        "value": 20,
+        "unit": "工作日",
+        "note": "不含专家评审时间",
+    }
+    assert first["committed_time_limit"] == {"value": 10, "unit": "工作日"}
+    assert first["responsibilities"] == [
+        {"duty": "受理：依法受理申请"},
+        {"duty": "决定：作出许可决定"},
+    ]
+    assert first["accountability"] == ["不予受理的", "超期办理的"]
+    second = read_power(repo, "zq-a-441200-xk-10")
+    assert second["statutory_time_limit"] == {"value": 0, "unit": "工作日"}
+    assert "committed_time_limit" not in second
+    assert "“10”按工作日计" in result.stdout  # a bare number is a guess, and said so
+    assert "“半天”无法识别" in result.stdout  # and what cannot be read is said, not dropped
+
+
+def test_xls_with_merged_cells(repo: Repo, tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("清单")
+    sheet.write_merge(0, 0, 0, 4, "某部门权责清单（旧版 Excel）")  # a merged title row
+    for col, header in enumerate(["事项编码", "职权名称", "职权类别", "职权内容", "法律依据"]):
+        sheet.write(1, col, header)
+    sheet.write(2, 0, "441200-XK-21")
+    sheet.write(2, 1, "甲许可")
+    sheet.write_merge(2, 3, 2, 2, "行政许可")  # one category cell for two rows
+    sheet.write(2, 3, "对甲实施许可。")
+    sheet.write(2, 4, "【法律】《中华人民共和国行政许可法》第十二条")
+    sheet.write(3, 0, "441200-XK-22")
+    sheet.write(3, 1, "乙许可")
+    sheet.write(3, 3, "对乙实施许可。")
+    sheet.write(3, 4, "【法律】《中华人民共和国行政许可法》第十二条")
+    path = tmp_path / "old.xls"
+    book.save(str(path))
+    table = spreadsheet.read_table(path)
+    assert table.header_row == 2 and len(table.rows) == 2
+    result = repo.cli("import", str(path), "--department", "zq-a", "--write")
+    assert result.exit_code == 0, result.output
+    assert (
+        read_power(repo, "zq-a-441200-xk-22")["category"] == "行政许可"
+    )  # filled from the merged cell
