@@ -16,14 +16,14 @@ import copy
 import csv
 import io
 import json
-import zipfile
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from site_builder import datapackage, render
+from site_builder import datapackage, render, spreadsheet
+from site_builder.archive import ZIP_EPOCH, zip_bytes
 from site_builder.model import Record
 from site_builder.pages import Page, Site
 from site_builder.tables import (
@@ -36,8 +36,6 @@ from site_builder.tables import (
     jurisdiction_rows,
     law_rows,
 )
-
-ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
 
 
 @dataclass(frozen=True)
@@ -123,20 +121,6 @@ def build_time(site: Site) -> datetime:
     return max(datetime.fromtimestamp(site.time, tz=UTC), ZIP_EPOCH)
 
 
-def zip_bytes(entries: dict[str, bytes], when: datetime) -> bytes:
-    """A reproducible zip: sorted entries, one fixed timestamp, fixed permissions, no extra fields."""
-    stamp = when.astimezone(UTC).timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # Unix, so that the permissions below are read
-            info.external_attr = (0o100644 & 0xFFFF) << 16
-            archive.writestr(info, entries[name], compresslevel=9)
-    return out.getvalue()
-
-
 def _source_text(site: Site, record: Record) -> bytes:
     """A record's YAML source; rewritten without references when it names a non-public power."""
     raw = (site.ds.root / record.path).read_bytes()
@@ -204,50 +188,13 @@ def schema_files(site: Site) -> dict[str, bytes]:
 
 def xlsx_bytes(site: Site, tables: dict[str, list[list[Cell]]]) -> bytes:
     """The Excel edition: one sheet per table, a Chinese header row, frozen, reproducible."""
-    from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.styles import Font  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped, unused-ignore]
-
     docs = dictionary(site)
-    book = Workbook()
-    book.remove(book.worksheets[0])
-    for table in TABLES:
-        sheet = book.create_sheet(table.sheet)
-        columns = docs[table.name]
-        sheet.append([c.title for c in columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        widths = [_width(c.title) for c in columns]
-        for row in tables[table.name]:
-            values: list[Cell] = [
-                ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row
-            ]
-            sheet.append(values)
-            for i, v in enumerate(values):
-                if isinstance(v, str) and v.startswith("="):
-                    sheet.cell(sheet.max_row, i + 1).data_type = "s"  # text, not a formula
-                widths[i] = max(widths[i], _width(_text(v)))
-        for i, width in enumerate(widths, 1):
-            sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-        sheet.freeze_panes = "A2"
-    when = build_time(site).replace(tzinfo=None)
-    book.properties.creator = str(site.config.raw.get("publisher") or site.config.title)
-    book.properties.title = f"{site.config.title}（Excel 版）"
-    book.properties.created = when
-    book.properties.modified = when
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
-    ExcelWriter(book, archive).save()  # save_workbook() would stamp the clock
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as written:
-        entries = {name: written.read(name) for name in written.namelist()}
-    return zip_bytes(entries, build_time(site))
-
-
-def _width(text: str) -> int:
-    longest = max((line for line in text.splitlines()), key=len, default="")
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in longest)
+    sheets = [
+        spreadsheet.Sheet(t.sheet, [c.title for c in docs[t.name]], tables[t.name]) for t in TABLES
+    ]
+    title = f"{site.config.title}（Excel 版）"
+    creator = str(site.config.raw.get("publisher") or site.config.title)
+    return spreadsheet.write_workbook(sheets, title=title, creator=creator, when=build_time(site))
 
 
 # --- the catalogue, the pages and the files --------------------------------------------

@@ -13,10 +13,8 @@ with one fixed timestamp (the same writer as the Excel edition of the downloads)
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from site_builder import sources, spreadsheet
-from site_builder.downloads import ZIP_EPOCH, zip_bytes
+from site_builder.archive import ZIP_EPOCH
 from site_builder.errors import UsageError
 from site_builder.model import DEPARTMENTS, LAWS
 
@@ -229,30 +227,12 @@ def record_json(data: dict[str, Any]) -> str:
 # --- the workbook --------------------------------------------------------------------
 
 
-def _width(text: str) -> int:
-    longest = max(text.splitlines(), key=len, default="")
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in longest)
-
-
 def export_department(root: Path, department: str) -> Export:
     """The department's powers as the bytes of an .xlsx workbook."""
-    from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped, unused-ignore]
-
     powers, warnings = department_powers(root, department)
     laws = law_titles(root)
     columns = headers(root)
-    book = Workbook()
-    sheet = book.worksheets[0]
-    sheet.title = SHEET
-    titles = [title for _, title in columns] + [RECORD_HEADER]
-    sheet.append(titles)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [_width(t) for t in titles]
+    rows: list[list[str | int | float | None]] = []
     for power in powers:
         whole = record_json(power.data)
         if len(whole) > EXCEL_CELL_LIMIT:
@@ -260,31 +240,13 @@ def export_department(root: Path, department: str) -> Export:
                 f"{power.path}：完整记录有 {len(whole)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}；"
                 "用 Excel 保存后该记录会被截断，请直接修改 YAML 文件。"
             )
-        values = [
-            ILLEGAL_CHARACTERS_RE.sub("", render(power.data, laws))
-            for render in (COLUMNS[key] for key, _ in columns)
-        ] + [whole]
-        sheet.append([v or None for v in values])
-        row = sheet.max_row
-        for i, value in enumerate(values):
-            if not value:
-                continue
-            cell = sheet.cell(row, i + 1)
-            cell.data_type = "s"  # always text: no formulas, no numbers, no dates
-            if "\n" in value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            widths[i] = max(widths[i], _width(value))
-    for i, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-    sheet.freeze_panes = "A2"
-    when = source_time(root)
-    book.properties.creator = "site-builder"
-    book.properties.title = f"{department} 职权清单"
-    book.properties.created = when.replace(tzinfo=None)
-    book.properties.modified = when.replace(tzinfo=None)
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
-    ExcelWriter(book, archive).save()  # save_workbook() would stamp the clock
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as written:
-        entries = {name: written.read(name) for name in written.namelist()}
-    return Export(zip_bytes(entries, when), len(powers), warnings)
+        rows.append([*(COLUMNS[key](power.data, laws) for key, _ in columns), whole])
+    sheet = spreadsheet.Sheet(SHEET, [title for _, title in columns] + [RECORD_HEADER], rows)
+    data = spreadsheet.write_workbook(
+        [sheet],
+        title=f"{department} 职权清单",
+        creator="site-builder",
+        when=source_time(root),
+        text_only=True,
+    )
+    return Export(data, len(powers), warnings)

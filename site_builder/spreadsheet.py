@@ -11,12 +11,15 @@ import csv
 import datetime as dt
 import functools
 import io
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from site_builder import sources
+from site_builder.archive import zip_bytes
 from site_builder.errors import SiteBuilderError, UsageError
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -283,3 +286,77 @@ def header_table() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UsageError(f"{HEADERS_FILE.name} 不是有效的表头对照表。")
     return data
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet to write: its name, its header row and its rows."""
+
+    name: str
+    header: list[str]
+    rows: list[list[str | int | float | None]]
+
+
+def text_width(text: str) -> int:
+    """A column width for ``text``: its longest line, a CJK character counting double."""
+    longest = max(text.splitlines(), key=len, default="")
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in longest)
+
+
+def write_workbook(
+    sheets: list[Sheet], *, title: str, creator: str, when: datetime, text_only: bool = False
+) -> bytes:
+    """An .xlsx workbook, byte-for-byte reproducible: a bold, frozen header row and fitted columns.
+
+    Strings that look like formulas are stored as text. With ``text_only`` every cell is
+    text (no numbers, no dates) and multi-line cells wrap, for a sheet people edit and
+    import again. The times inside are ``when``, never the clock.
+    """
+    from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped, unused-ignore]
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped, unused-ignore]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
+    from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped, unused-ignore]
+
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    for spec in sheets:
+        sheet = book.create_sheet(spec.name)
+        sheet.append(spec.header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        widths = [text_width(h) for h in spec.header]
+        for row in spec.rows:
+            values: list[str | int | float | None] = [
+                ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row
+            ]
+            if text_only:
+                values = [v or None for v in values]
+            sheet.append(values)
+            for i, value in enumerate(values):
+                if value is None:
+                    continue
+                if text_only or (isinstance(value, str) and value.startswith("=")):
+                    sheet.cell(sheet.max_row, i + 1).data_type = "s"  # text, not a formula
+                if text_only and isinstance(value, str) and "\n" in value:
+                    sheet.cell(sheet.max_row, i + 1).alignment = Alignment(
+                        wrap_text=True, vertical="top"
+                    )
+                widths[i] = max(widths[i], text_width(str(value)))
+        for i, width in enumerate(widths, 1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+        sheet.freeze_panes = "A2"
+    book.properties.creator = creator
+    book.properties.title = title
+    book.properties.created = when.replace(tzinfo=None)
+    book.properties.modified = when.replace(tzinfo=None)
+    raw = io.BytesIO()
+    ExcelWriter(
+        book, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
+    ).save()  # save_workbook() would stamp the clock
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as written:
+        entries = {name: written.read(name) for name in written.namelist()}
+    return zip_bytes(entries, when)
