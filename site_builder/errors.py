@@ -29,9 +29,10 @@ class Problem:
     line: int = 0
     column: int = 0
     pointer: Pointer = field(default=())
-    message: str = field(default="", compare=False)
-    severity: Severity = field(default=Severity.ERROR, compare=False)
-    rule: str = field(default="", compare=False)
+    # Every field counts in equality: two different problems at one place are two problems.
+    message: str = ""
+    severity: Severity = Severity.ERROR
+    rule: str = ""
 
     @property
     def field_path(self) -> str:

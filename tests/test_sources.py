@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from site_builder import sources
@@ -128,3 +130,18 @@ def test_dump_round_trips_every_string(value: str) -> None:
     data, problems = sources.parse("f.yaml", sources.dump({"v": value}))
     assert problems == []
     assert data == {"v": value}
+
+
+def test_two_problems_at_one_place_are_both_reported(tmp_path: Path) -> None:
+    from site_builder import report
+
+    (tmp_path / "a.yaml").write_bytes(
+        b"\xef\xbb\xbf"
+    )  # a BOM and nothing else: a warning and an error, both at 1:1
+    _, problems = sources.read(tmp_path, "a.yaml")
+    placed = report.place(problems, {})
+    assert [p.rule for p in placed] == ["bom", "empty"] or [p.rule for p in placed] == [
+        "empty",
+        "bom",
+    ]
+    assert report.has_errors(placed)
