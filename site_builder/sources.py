@@ -329,7 +329,14 @@ for _tag, _regexp, _first in _QUOTE_RESOLVERS:
 LONG_TEXT = 80
 
 
+# Characters YAML reads as line breaks besides \n and \r (pasted from Word, they are real):
+# in plain or block style they would come back as spaces or newlines, so they are escaped.
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
 def _represent_str(dumper: _CanonicalDumper, value: str) -> yaml.ScalarNode:
+    if _YAML_BREAKS.search(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":  # type: ignore[no-untyped-call]
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     style = "|" if "\n" in value or len(value) > LONG_TEXT else None
