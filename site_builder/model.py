@@ -7,6 +7,7 @@ pages all see one consistent dataset; nothing is written here.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,9 +98,20 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
             )
         for path in _files(dept_dir / "powers"):
             found.append(("power", path.relative_to(root).as_posix()))
-    known = {p for _, p in found}
+    links = _links(root / DATA, root)
+    for link in links:
+        message = "不允许符号链接（无论指向仓库内还是仓库外）：请改为普通文件或文件夹。"
+        problems.append(error(link, (), message, "symlink", 1, 1))
+    found = [
+        (kind, rel)
+        for kind, rel in found
+        if not any(rel == link or rel.startswith(link + "/") for link in links)
+    ]
+    known = {p for _, p in found} | set(links)
     for path in sorted(data.rglob("*")) if data.is_dir() else []:
         rel = path.relative_to(root).as_posix()
+        if any(rel.startswith(link + "/") for link in links):
+            continue  # inside a linked folder: the link itself is reported
         if path.is_file() and rel not in known and not path.name.startswith("."):
             if path.suffix == ".yml":
                 problems.append(
@@ -115,6 +127,17 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
                     )
                 )
     return found, problems
+
+
+def _links(folder: Path, root: Path) -> list[str]:
+    """Symbolic links below ``folder`` (files or folders), relative to ``root``; links are not followed."""
+    found = []
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        for name in [*dirs, *files]:
+            path = Path(current) / name
+            if path.is_symlink():
+                found.append(path.relative_to(root).as_posix())
+    return sorted(found)
 
 
 def _files(folder: Path) -> Iterator[Path]:

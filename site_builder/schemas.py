@@ -6,6 +6,7 @@ Messages are written for department staff, in Chinese, and name the field and th
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -105,9 +106,11 @@ def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
         extras = sorted(
             set(value if isinstance(value, dict) else ()) - set(own_schema.get("properties", {}))
         )
-        allowed = "、".join(own_schema.get("properties", {}))
+        names = list(own_schema.get("properties", {}))
         extra = extras[0] if extras else "?"
-        return (*pointer, extra), f"未知字段 {extra}：请检查拼写。此处可用的字段：{allowed}。"
+        close = difflib.get_close_matches(extra, names, n=1, cutoff=0.6)
+        hint = f"是否应为 {close[0]}？" if close else "请检查拼写。"
+        return (*pointer, extra), f"未知字段 {extra}：{hint}此处可用的字段：{'、'.join(names)}。"
     if v == "type":
         wanted = rule if isinstance(rule, list) else [rule]
         hint = ""

@@ -244,9 +244,17 @@ def parse(path: str, text: str) -> tuple[Any, list[Problem]]:
     return (None if problems and any(p.severity == "error" for p in problems) else data), problems
 
 
+# No record needs more; a larger file is a mistake (or an attack) and is not parsed.
+MAX_FILE_BYTES = 1_000_000
+
+
 def read(root: Path, rel: str) -> tuple[Source | None, list[Problem]]:
     """Read, decode and parse the file ``rel`` under ``root``."""
     try:
+        size = (root / rel).stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = f"文件有 {size} 字节，超过上限 {MAX_FILE_BYTES} 字节（1 MB）：一项职权不应这么大，请检查是否误粘贴了大段内容。"
+            return None, [error(rel, (), message, "too-large", 1, 1)]
         raw = (root / rel).read_bytes()
     except OSError as exc:
         return None, [error(rel, (), f"无法读取文件：{exc.strerror}", "io", 0, 0)]

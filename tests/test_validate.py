@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 from conftest import LICENCE, PENALTY, Check, Repo
@@ -49,7 +50,7 @@ def test_unknown_field_is_named(repo: Repo, problems: Check) -> None:
     )
     [found] = problems("schema")
     assert found["field"] == "legal_basis[0].artcle"
-    assert "未知字段" in found["message"]
+    assert "未知字段" in found["message"] and "是否应为 article" in found["message"]
 
 
 def test_number_where_text_is_expected_suggests_quotes(repo: Repo, problems: Check) -> None:
@@ -456,3 +457,27 @@ def test_yaml_written_by_hand_with_comments(repo: Repo, problems: Check) -> None
     text = sources.dump(LICENCE).replace("name: 某某许可", "# 名称\nname: 某某许可  # 行尾注释")
     repo.write("data/departments/zq-a/powers/zq-a-xk-001.yaml", text)
     assert problems() == []
+
+
+def test_symbolic_links_in_data_are_refused(repo: Repo, problems: Check, tmp_path: Path) -> None:
+    powers = repo.root / "data/departments/zq-a/powers"
+    (powers / "zq-a-xk-009.yaml").symlink_to(powers / "zq-a-xk-001.yaml")  # inside the repository
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "department.yaml").write_text("id: zq-x\n", encoding="utf-8")
+    (repo.root / "data/departments/zq-x").symlink_to(
+        outside, target_is_directory=True
+    )  # outside it
+    found = problems()
+    assert {(p["path"], p["rule"]) for p in found} == {
+        ("data/departments/zq-a/powers/zq-a-xk-009.yaml", "symlink"),
+        ("data/departments/zq-x", "symlink"),
+    }
+    assert all(p["severity"] == "error" and p["line"] == 1 for p in found)
+
+
+def test_a_file_over_the_size_limit_is_not_parsed(repo: Repo, problems: Check) -> None:
+    path = repo.root / "data/departments/zq-a/powers/zq-a-xk-001.yaml"
+    path.write_text("id: zq-a-xk-001\ncontent: " + "甲" * 400_000 + "\n", encoding="utf-8")
+    [found] = problems("too-large")
+    assert found["path"].endswith("zq-a-xk-001.yaml") and "1 MB" in found["message"]
