@@ -9,6 +9,13 @@ from datetime import UTC, datetime
 ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
 
 
+def stamp(seconds: int | None) -> datetime:
+    """The time a file inside an archive carries: ``seconds`` since the epoch, never before 1980 (None: 1980)."""
+    if seconds is None:
+        return ZIP_EPOCH
+    return max(datetime.fromtimestamp(seconds, tz=UTC), ZIP_EPOCH)
+
+
 def zip_bytes(entries: dict[str, bytes], when: datetime) -> bytes:
     """A reproducible zip: sorted entries, one fixed timestamp, fixed permissions, no extra fields."""
     stamp = when.astimezone(UTC).timetuple()[:6]

@@ -19,11 +19,11 @@ import json
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from site_builder import datapackage, render, spreadsheet
-from site_builder.archive import ZIP_EPOCH, zip_bytes
+from site_builder.archive import stamp, zip_bytes
 from site_builder.model import Record
 from site_builder.pages import Page, Site
 from site_builder.tables import (
@@ -116,9 +116,7 @@ def json_files(site: Site) -> dict[str, bytes]:
 
 def build_time(site: Site) -> datetime:
     """The time the files stand for: the source commit's time, or 1980-01-01."""
-    if site.time is None:
-        return ZIP_EPOCH
-    return max(datetime.fromtimestamp(site.time, tz=UTC), ZIP_EPOCH)
+    return stamp(site.time)
 
 
 def _source_text(site: Site, record: Record) -> bytes:

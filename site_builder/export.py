@@ -14,15 +14,14 @@ with one fixed timestamp (the same writer as the Excel edition of the downloads)
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from site_builder import sources, spreadsheet
-from site_builder.archive import ZIP_EPOCH
+from site_builder import history, sources, spreadsheet
+from site_builder.archive import stamp
 from site_builder.errors import UsageError
 from site_builder.model import DEPARTMENTS, LAWS
 
@@ -92,17 +91,7 @@ def law_titles(root: Path) -> dict[str, dict[str, Any]]:
 
 def source_time(root: Path) -> datetime:
     """The time the workbook stands for: SOURCE_DATE_EPOCH, the HEAD commit's time, or 1980."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    seconds: int | None = int(epoch) if epoch.isdigit() else None
-    if seconds is None:
-        from site_builder import history
-
-        repo = history.open_repository(root)
-        if repo is not None and not repo.head_is_unborn:
-            seconds = history.resolve(repo, "HEAD").commit_time
-    if seconds is None:
-        return ZIP_EPOCH
-    return max(datetime.fromtimestamp(seconds, tz=UTC), ZIP_EPOCH)
+    return stamp(history.head_time(root))
 
 
 # --- the columns ---------------------------------------------------------------------

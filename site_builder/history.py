@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,23 @@ from site_builder.errors import UsageError
 
 # What a revision's site is built from.
 SOURCES = ("site.yaml", "data", "schema", "templates")
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH, when set: the time a reproducible build stands for, over the commit's."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(epoch) if epoch.isdigit() else None
+
+
+def head_time(root: Path) -> int | None:
+    """The time the files at ``root`` stand for: SOURCE_DATE_EPOCH, else HEAD's commit time, else None."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
+    repo = open_repository(root)
+    if repo is None or repo.head_is_unborn:
+        return None
+    return int(resolve(repo, "HEAD").commit_time)
 
 
 def open_repository(root: Path) -> pygit2.Repository | None:

@@ -7,14 +7,13 @@ only with their code, department, reason and basis.
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from site_builder.history import Change, Edition, Published
+from site_builder.history import Change, Edition, Published, source_date_epoch
 from site_builder.model import Dataset, Record, resolve_flow
 
 ACTIONS = ("取消", "转移", "下放", "整合", "加强", "委托")
@@ -145,8 +144,8 @@ class Site:
 def source(git: Published | None) -> tuple[str | None, int | None]:
     """The commit a build is made from and the time it stands for: the commit's time,
     or SOURCE_DATE_EPOCH when set (reproducible builds), never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    time = int(epoch) if epoch.isdigit() else git.commit_time if git else None
+    epoch = source_date_epoch()
+    time = epoch if epoch is not None else git.commit_time if git else None
     return (git.commit if git else None), time
 
 
