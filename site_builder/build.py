@@ -81,11 +81,11 @@ def _edition_downloads(
     problems: list[Problem] = []
     for edition in git.editions:
         with tempfile.TemporaryDirectory(prefix="site-builder-edition-") as tmp:
-            history.export_revision(root, edition.commit, Path(tmp))
+            site_root, _ = history.export_revision(root, edition.commit, Path(tmp))
             try:
-                checked = check_repository(Path(tmp))
+                checked = check_repository(site_root)
             except DataError as exc:
-                checked = Checked(Dataset(Path(tmp), load_config(root)), exc.problems)
+                checked = Checked(Dataset(site_root, load_config(root)), exc.problems)
             if report.has_errors(checked.problems):
                 message = (
                     f"公布版本 {edition.tag} 的数据未通过它自己的校验，未生成该版本的下载文件。"

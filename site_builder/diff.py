@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from site_builder import build, history, model, report, sources
-from site_builder.errors import DataError, Problem, Severity, UsageError
+from site_builder.errors import DataError, Problem, Severity
 
 CANCELLED = "已取消"
 # Record kinds compared, with their Chinese names, in the order the report shows them.
@@ -208,27 +208,9 @@ def _titles(path: Path) -> dict[str, str]:
 @contextmanager
 def _revision(root: Path, revision: str) -> Iterator[tuple[Path, Side]]:
     """Export ``revision`` into a temporary folder (no checkout); yield its root and side."""
-    repo = history.open_repository(root)
-    if repo is None:
-        raise UsageError(f"“{root}”不在 git 仓库中：比较版本需要 git 仓库。")
-    commit = history.resolve(repo, revision)
-    workdir = Path(repo.workdir).resolve()
-    here = root.resolve()
-    prefix = "" if here == workdir else here.relative_to(workdir).as_posix() + "/"
-    names = [f"{prefix}{n}" for n in history.SOURCES]
-    # A site's template overrides (custom_dir) are part of what it is built from.
-    config = history.files_at(repo, commit, (f"{prefix}site.yaml",)).get(f"{prefix}site.yaml")
-    if config is not None:
-        text, _ = sources.decode("site.yaml", config)
-        data, _ = sources.parse("site.yaml", text) if text is not None else (None, [])
-        custom = data.get("custom_dir") if isinstance(data, dict) else None
-        if isinstance(custom, str) and custom and not custom.startswith(("/", "..")):
-            names.append(f"{prefix}{custom.strip('/')}")
     with tempfile.TemporaryDirectory(prefix="site-builder-diff-") as tmp:
-        history.export(repo, commit, Path(tmp), tuple(names))
-        side_root = Path(tmp) / prefix if prefix else Path(tmp)
-        side_root.mkdir(parents=True, exist_ok=True)
-        yield side_root, Side(revision, str(commit.id))
+        site, commit = history.export_revision(root, revision, Path(tmp))
+        yield site, Side(revision, commit)
 
 
 def compare(root: Path, base: str, head: str | None = None) -> Diff:

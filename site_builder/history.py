@@ -105,12 +105,31 @@ def export(
     return dest
 
 
-def export_revision(root: Path, revision: str, dest: Path) -> Path:
-    """Write the sources of ``revision`` of the repository at ``root`` into ``dest``."""
+def export_revision(root: Path, revision: str, dest: Path) -> tuple[Path, str]:
+    """Write what ``revision`` of the site at ``root`` is built from into ``dest``, without checkout.
+
+    The site may sit in a sub-folder of its repository; its template overrides
+    (``custom_dir``) come along. Returns the site's folder inside ``dest`` and the commit id.
+    """
     repo = open_repository(root)
     if repo is None:
-        raise UsageError(f"{root} 不是 git 仓库。")
-    return export(repo, resolve(repo, revision), dest)
+        raise UsageError(f"“{root}”不在 git 仓库中：读取历史版本需要 git 仓库。")
+    commit = resolve(repo, revision)
+    workdir = Path(repo.workdir).resolve()
+    here = root.resolve()
+    prefix = "" if here == workdir else here.relative_to(workdir).as_posix() + "/"
+    names = [f"{prefix}{n}" for n in SOURCES]
+    config = files_at(repo, commit, (f"{prefix}site.yaml",)).get(f"{prefix}site.yaml")
+    if config is not None:
+        text, _ = sources.decode("site.yaml", config)
+        data, _ = sources.parse("site.yaml", text) if text is not None else (None, [])
+        custom = data.get("custom_dir") if isinstance(data, dict) else None
+        if isinstance(custom, str) and custom and not custom.startswith(("/", "..")):
+            names.append(f"{prefix}{custom.strip('/')}")
+    export(repo, commit, dest, tuple(names))
+    site = dest / prefix if prefix else dest
+    site.mkdir(parents=True, exist_ok=True)
+    return site, str(commit.id)
 
 
 @dataclass(frozen=True)
