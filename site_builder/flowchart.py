@@ -23,9 +23,12 @@ the same input.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from site_builder.geometry import Extent
@@ -71,7 +74,7 @@ LABEL_MAX_W = 140
 LABEL_PAD = 3
 LABEL_CLEAR = 6  # distance between a label and a line that passes beside it
 OUTCOME_GAP = 10
-MIN_WIDTH_CAP = 680  # the chart never shrinks below this (or its natural width)
+MIN_WIDTH_CAP = 680  # the chart never shrinks below this (or its natural width): in site.css
 
 _CHART_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _OPENING = set("《（“‘【〔「『([{<")
@@ -206,7 +209,17 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=65536)
+def _wrap(text: str, width: float, size: float) -> tuple[str, ...]:
+    return tuple(_wrap_balanced(text, width, size))
+
+
 def wrap_text(text: str, width: float, size: float) -> list[str]:
+    """Wrap ``text`` into balanced lines no wider than ``width`` px (see ``_wrap_balanced``)."""
+    return list(_wrap(text, width, size))
+
+
+def _wrap_balanced(text: str, width: float, size: float) -> list[str]:
     """Wrap ``text`` into balanced lines no wider than ``width`` px.
 
     Greedy wrapping first gives the number of lines; then the narrowest width that
@@ -850,15 +863,14 @@ def _block_height(lines: tuple[TextLine, ...]) -> float:
 
 
 def _svg(
-    chart_id: str, title: str, desc: str, lay: _Layout, boxes: list[Box], edges: list[Edge]
+    chart_id: str, title: str, desc: str, lay: _Layout, boxes: Sequence[Box], edges: Sequence[Edge]
 ) -> str:
     w, h = lay.width, lay.height
     cid = _esc(chart_id)
-    min_width = min(w, MIN_WIDTH_CAP)
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="flowchart-svg" id="{cid}" role="img"'
-        f' aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {_n(w)} {_n(h)}" width="100%"'
-        f' preserveAspectRatio="xMidYMin meet" style="max-width:{_n(w)}px;min-width:{_n(min_width)}px"'
+        f' aria-labelledby="{cid}-title {cid}-desc" viewBox="0 0 {_n(w)} {_n(h)}" width="{_n(w)}"'
+        ' preserveAspectRatio="xMidYMin meet"'  # site.css scales it: no style attribute (CSP)
         f' font-family="{_esc(FONT_FAMILY)}">',
         f'<title id="{cid}-title">{_esc(title)}</title>',
         f'<desc id="{cid}-desc">{_esc(desc)}</desc>',
@@ -935,6 +947,14 @@ def _svg(
     return "".join(out)
 
 
+@lru_cache(maxsize=4096)  # powers that follow one standard flow share its layout
+def _planned(steps_json: str) -> tuple[_Layout, tuple[Box, ...], tuple[Edge, ...], str]:
+    steps = json.loads(steps_json)
+    lay = _layout(steps)
+    boxes, edges = _geometry(lay)
+    return lay, tuple(boxes), tuple(edges), describe(steps)
+
+
 def render_flowchart(steps: list[dict[str, Any]], *, chart_id: str, title: str) -> Flowchart | None:
     """Return the flowchart of a power's resolved steps, or None when there are none.
 
@@ -945,9 +965,8 @@ def render_flowchart(steps: list[dict[str, Any]], *, chart_id: str, title: str) 
         return None
     if not _CHART_ID.match(chart_id):
         raise ValueError(f"chart_id {chart_id!r} is not a valid XML id")
-    lay = _layout(steps)
-    boxes, edges = _geometry(lay)
-    svg = _svg(chart_id, title, describe(steps), lay, boxes, edges)
+    lay, boxes, edges, description = _planned(json.dumps(steps, ensure_ascii=False))
+    svg = _svg(chart_id, title, description, lay, boxes, edges)
     return Flowchart(
         svg=svg,
         width=lay.width,

@@ -6,6 +6,8 @@ allowed through, and links may only use http, https and mailto.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown
 import nh3
 
@@ -31,9 +33,14 @@ _ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 _SCHEMES = {"http", "https", "mailto"}
 
 
+# One converter, reset between texts: building one costs more than converting a text.
+_MARKDOWN = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+
+@lru_cache(maxsize=65536)  # the same texts recur across a power's page and its gazette entry
 def to_html(text: str) -> str:
     """Render Markdown to sanitised HTML (block level: paragraphs, lists)."""
-    raw = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    raw = _MARKDOWN.reset().convert(text)
     return nh3.clean(
         raw,
         tags=_TAGS,
