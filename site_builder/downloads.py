@@ -268,17 +268,17 @@ def download_pages(
     groups: dict[str, list[DownloadFile]] = {}
     for f in listed:
         groups.setdefault(f.group, []).append(f)
+    by_path = {f.path: f for f in listed}
+    power_files: dict[str, list[DownloadFile]] = {}
+    for f in groups.get("power", []):
+        department = site.ds.powers[f.path.rsplit("/", 1)[1][:-5]].department
+        power_files.setdefault(department, []).append(f)
     departments = [
         (
             dept,
-            next(f for f in listed if f.path == f"{DATA}/departments/{dept.id}.json"),
-            next(f for f in listed if f.path == f"{DATA}/departments/{dept.id}.zip"),
-            [
-                f
-                for f in listed
-                if f.group == "power"
-                and site.ds.powers[f.path.rsplit("/", 1)[1][:-5]].department == dept.id
-            ],
+            by_path[f"{DATA}/departments/{dept.id}.json"],
+            by_path[f"{DATA}/departments/{dept.id}.zip"],
+            power_files.get(dept.id, []),
         )
         for dept in site.departments
     ]

@@ -308,6 +308,7 @@ def plan(
                     },
                 )
             )
+    views = {p.id: power_view(site, p) for p in site.powers}
     for dept in site.departments:
         powers = site.by_department[dept.id]
         context = {"department": dept, "powers": powers, "category_counts": site.counts(powers)}
@@ -316,11 +317,11 @@ def plan(
             Page(
                 f"departments/{dept.id}/gazette.html",
                 "gazette.html",
-                {**context, "views": [power_view(site, p) for p in powers]},
+                {**context, "views": [views[p.id] for p in powers]},
             )
         )
     for p in site.powers:
-        view = power_view(site, p)
+        view = views[p.id]
         pages.append(Page(f"powers/{p.id}.html", "power.html", {"view": view, **view}))
     groups: dict[str, list[Record]] = defaultdict(list)
     for p in sorted(site.powers, key=lambda p: (pinyin_key(p.name), p.id)):
@@ -381,12 +382,13 @@ def history_pages(site: Site) -> list[Page]:
             {"changes": site.changes[:FEED_LIMIT], "department": None},
         ),
     ]
+    by_department: dict[str, list[Change]] = defaultdict(list)
+    for c in site.changes:
+        by_department[site.change_department(c)].append(c)
+        if c.record[0] == "department" and c.record[1] != site.change_department(c):
+            by_department[c.record[1]].append(c)
     for dept in site.departments:
-        own = [
-            c
-            for c in site.changes
-            if site.change_department(c) == dept.id or c.record == ("department", dept.id)
-        ]
+        own = by_department.get(dept.id, [])
         pages.append(
             Page(
                 f"departments/{dept.id}/changes.html",
