@@ -8,10 +8,11 @@ their format, size and hash, without a schema.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from site_builder import jsonfile
 
 if TYPE_CHECKING:
     from site_builder.downloads import DownloadFile
@@ -128,6 +129,4 @@ def descriptor(
             # such as frictionless take the workbook's first sheet for a table and guess its types.
             resource["type"] = "file"
         package["resources"].append(resource)
-    return (json.dumps(package, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode(
-        "utf-8"
-    )
+    return jsonfile.pretty(package)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from site_builder import datapackage, render, spreadsheet
+from site_builder import datapackage, jsonfile, render, spreadsheet
 from site_builder.archive import stamp, zip_bytes
 from site_builder.model import Record
 from site_builder.pages import Page, Site
@@ -81,7 +81,7 @@ def changes_csv(site: Site) -> bytes:
 
 
 def json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    return jsonfile.pretty(value)
 
 
 def public_data(site: Site, p: Record) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from site_builder import __version__
+from site_builder import __version__, jsonfile
 
 BUILD_JSON = "build.json"
 SHA256SUMS = "SHA256SUMS"
@@ -44,9 +44,7 @@ def manifest(files: dict[str, bytes], commit: str | None, time: int | None) -> d
     }
     sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in entries)
     return {
-        BUILD_JSON: (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
-            "utf-8"
-        ),
+        BUILD_JSON: jsonfile.pretty(doc),
         SHA256SUMS: sums.encode("utf-8"),
     }
 
