@@ -139,8 +139,12 @@ def _ref(
 
 def _flows(ds: Dataset) -> Iterator[Problem]:
     """Every standard flow is well formed; every power's resolved flow too, and its steps are named right."""
+    # A problem a power inherits from its standard flow is reported once, on the flow's file.
+    inherited: dict[str, set[str]] = {}
     for f in ds.flows.values():
-        yield from _flow_graph(f.path, ("steps",), f.data["steps"], f.data["steps"])
+        found = list(_flow_graph(f.path, ("steps",), f.data["steps"], f.data["steps"]))
+        inherited[f.id] = {problem.message for problem in found}
+        yield from found
     for p in ds.powers.values():
         try:
             steps = resolve_flow(p.data, ds.flows)
@@ -149,7 +153,11 @@ def _flows(ds: Dataset) -> Iterator[Problem]:
                 yield error(p.path, exc.pointer, exc.message, "flow")
             continue
         own = p.data.get("flow", {}).get("steps", [])
-        yield from _flow_graph(p.path, ("flow", "steps"), steps, own)
+        known = inherited.get(p.data.get("flow", {}).get("ref", ""), set())
+        for problem in _flow_graph(p.path, ("flow", "steps"), steps, own):
+            # Problems of the power's own steps point into them; the others point at "flow".
+            if not (problem.pointer == ("flow",) and problem.message in known):
+                yield problem
         ids = {s["id"] for s in steps}
         for block in ("responsibilities", "integrity_risks"):
             for i, item in enumerate(p.data.get(block, [])):
@@ -196,24 +204,79 @@ def _flow_graph(
                     f"环节“{s['id']}”指向的环节“{target}”不存在：可选 {'、'.join(ids)}。",
                     "flow",
                 )
-    if steps:
-        reached, todo = set(), [steps[0]["id"]]
-        by_id = {s["id"]: s for s in steps}
-        while todo:
-            sid = todo.pop()
-            if sid in reached or sid not in by_id:
-                continue
-            reached.add(sid)
-            s = by_id[sid]
-            todo += [t for t in [s.get("next"), *(b.get("to") for b in s.get("branches", []))] if t]
-        for s in steps:
-            if s["id"] not in reached:
-                yield warning(
-                    path,
-                    at(s["id"], "id"),
-                    f"环节“{s['id']}”从第一个环节出发无法到达：请检查 next 和 branches。",
-                    "flow",
-                )
+    if not steps:
+        return
+    by_id = {s["id"]: s for s in steps}
+    reached = _reachable(steps[0]["id"], by_id)
+    for s in steps:
+        if s["id"] not in reached:
+            yield warning(
+                path,
+                at(s["id"], "id"),
+                f"环节“{s['id']}”从第一个环节出发无法到达：请检查 next 和 branches。",
+                "flow",
+            )
+    # A step from which no end can be reached traps the case in a loop. Report where the
+    # flow enters such a loop (the first step, or a step entered from one that can end).
+    ending = _ending(by_id)
+    for s in steps:
+        sid = s["id"]
+        if sid not in reached or sid in ending:
+            continue
+        entered = sid == steps[0]["id"] or any(
+            sid in _exits(other) for other in steps if other["id"] in ending
+        )
+        if entered:
+            loop = [t for t in by_id if t in _reachable(sid, by_id)]
+            yield error(
+                path,
+                at(sid, "id"),
+                f"环节“{sid}”无法到达流程的结束：从这里起只在 {'、'.join(loop)} 之间流转，"
+                "没有出口。请让最后一个环节不填 next 和 branches，或增加一个不填 to、写明 outcome（结果）的分支。",
+                "flow",
+            )
+
+
+def _exits(step: dict[str, Any]) -> list[str]:
+    """The steps a step leads to, by ``next`` and by its branches."""
+    return [t for t in [step.get("next"), *(b.get("to") for b in step.get("branches", []))] if t]
+
+
+def _reachable(start: str, by_id: dict[str, dict[str, Any]]) -> set[str]:
+    """The steps reachable from ``start`` (itself included)."""
+    reached: set[str] = set()
+    todo = [start]
+    while todo:
+        sid = todo.pop()
+        if sid in reached or sid not in by_id:
+            continue
+        reached.add(sid)
+        todo += _exits(by_id[sid])
+    return reached
+
+
+def _ending(by_id: dict[str, dict[str, Any]]) -> set[str]:
+    """The steps from which the flow can end.
+
+    A flow ends at a step with neither ``next`` nor branches, and at a branch without
+    ``to`` (its ``outcome`` ends the flow). A target that does not exist is reported on
+    its own, so it counts as an end here rather than as a second error.
+    """
+    ending = {
+        sid
+        for sid, s in by_id.items()
+        if ("next" not in s and not s.get("branches"))
+        or any("to" not in b for b in s.get("branches", []))
+        or any(t not in by_id for t in _exits(s))
+    }
+    changed = True
+    while changed:
+        changed = False
+        for sid, s in by_id.items():
+            if sid not in ending and any(t in ending for t in _exits(s)):
+                ending.add(sid)
+                changed = True
+    return ending
 
 
 def _days(limit: dict[str, Any]) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,10 @@ def _files(folder: Path) -> Iterator[Path]:
         yield from sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == ".yaml")
 
 
+# The pattern of ids in schema/common.schema.json.
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
 def _expected_id(kind: str, rel: str) -> str:
     path = Path(rel)
     return path.parent.name if kind == "department" else path.stem
@@ -179,11 +184,16 @@ def load(root: Path, config: SiteConfig, schemas: Schemas) -> tuple[Dataset, lis
         declared = data.get("id") if isinstance(data, dict) else None
         if isinstance(declared, str) and declared != expected:
             what = "文件夹名" if kind == "department" else "文件名"
+            rename = (
+                f"{what}只能使用小写英文字母、数字和连字符，请把{what}改为“{declared}”。"
+                if _ID.match(declared) and not _ID.match(expected)
+                else ""
+            )
             problems.append(
                 error(
                     rel,
                     ("id",),
-                    f"标识“{declared}”与{what}“{expected}”不一致：两者必须相同。",
+                    f"标识“{declared}”与{what}“{expected}”不一致：两者必须相同。{rename}",
                     "id-mismatch",
                 )
             )

@@ -82,8 +82,32 @@ class Schemas:
     def check(self, kind: str, data: Any) -> list[tuple[Pointer, str]]:
         """Return (pointer, message) for every schema violation of ``data``."""
         validator = self._validators[kind]
-        out = [_explain(e, validator.schema) for e in validator.iter_errors(data)]
+        errors = list(validator.iter_errors(data))
+        # A date both fails its pattern and is no date: one message is enough.
+        patterned = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"}
+        out = [
+            _explain(one, validator.schema)
+            for e in errors
+            if not (e.validator == "format" and tuple(e.absolute_path) in patterned)
+            for one in _each_missing(e)
+        ]
         return sorted(set(out), key=lambda pm: (tuple(str(p) for p in pm[0]), pm[1]))
+
+
+def _each_missing(e: ValidationError) -> list[ValidationError]:
+    """Split a ``required`` error into one per missing field, so that every one is named."""
+    rule: Any = e.validator_value
+    if e.validator != "required" or not isinstance(e.instance, dict):
+        return [e]
+    missing = [k for k in rule if k not in e.instance]
+    if len(missing) < 2:
+        return [e]
+    split = []
+    for field in missing:
+        one = copy.copy(e)
+        one.validator_value = [field]
+        split.append(one)
+    return split
 
 
 def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
@@ -113,6 +137,13 @@ def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
         return (*pointer, extra), f"未知字段 {extra}：{hint}此处可用的字段：{'、'.join(names)}。"
     if v == "type":
         wanted = rule if isinstance(rule, list) else [rule]
+        expected = "或".join(_TYPE_NAMES.get(w, str(w)) for w in wanted)
+        if value is None:
+            # "content:" with nothing after it, as a template leaves a field.
+            return (
+                pointer,
+                f"{name}没有填写（应为{expected}）：请填写内容，不需要的可选字段请整行删除。",
+            )
         hint = ""
         if "string" in wanted and isinstance(value, int | float) and not isinstance(value, bool):
             hint = '纯数字的编码、电话号码请加引号，例如 "12345"。'
@@ -120,7 +151,7 @@ def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
             hint = "请填写 true（是）或 false（否）。"
         return (
             pointer,
-            f"{name}应为{'或'.join(_TYPE_NAMES.get(w, str(w)) for w in wanted)}，实际是{_type_of(value)}。{hint}",
+            f"{name}应为{expected}，实际是{_type_of(value)}。{hint}",
         )
     if v == "enum":
         options = "、".join(str(o) for o in rule)

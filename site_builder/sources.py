@@ -12,7 +12,7 @@ and ``2016-11-21`` stay strings), so what a person reads is what the builder get
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,15 +104,18 @@ _YAML_HINTS: list[tuple[str, str]] = [
     ),
     ("could not find expected ':'", "缺少冒号：每个字段应写成“字段名: 值”，请检查本行和上一行。"),
     ("did not find expected key", "缩进不一致：同一层的字段应左对齐，请检查本行和上一行的缩进。"),
-    ("did not find expected '-' indicator", "列表项缩进不一致：同一列表的各项“- ”应左对齐。"),
-    ("found unexpected end of stream", "文件意外结束：可能有未闭合的引号或括号。"),
-    ("found undefined alias", "不允许使用锚点和别名（& 和 *）；若文字以 * 开头，请加引号。"),
-    ("expected a single document", "一个文件只能包含一个 YAML 文档（只能有一个 ---）。"),
-    ("while scanning a quoted scalar", "引号没有闭合：请检查本行的引号是否成对。"),
+    (
+        "did not find expected '-' indicator",
+        "缩进不一致：同一列表的各项“- ”应左对齐，列表项中的各字段也应左对齐；请检查本行和上一行的缩进。",
+    ),
     (
         "found unknown escape character",
         "双引号内的反斜杠转义无效：请改用单引号，或写成两个反斜杠。",
     ),
+    ("while scanning a quoted scalar", "引号没有闭合：请检查本行的引号是否成对。"),
+    ("found unexpected end of stream", "文件意外结束：可能有未闭合的引号或括号。"),
+    ("found undefined alias", "不允许使用锚点和别名（& 和 *）；若文字以 * 开头，请加引号。"),
+    ("expected a single document", "一个文件只能包含一个 YAML 文档（只能有一个 ---）。"),
 ]
 
 
@@ -127,51 +130,55 @@ def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     return f"YAML 语法错误：请检查本行及上一行的格式。（{raw}）"
 
 
+def _where(exc: yaml.MarkedYAMLError) -> Any:
+    """The mark a person should look at: where an unclosed quote opens, else where parsing failed."""
+    unclosed = "quoted scalar" in str(exc.context) and "escape" not in str(exc.problem)
+    if unclosed and exc.context_mark is not None:
+        return exc.context_mark
+    return exc.problem_mark or exc.context_mark
+
+
 def _mark(m: Any) -> tuple[int, int]:
     return (m.line + 1, m.column + 1) if m is not None else (0, 0)
 
 
+# At most this many refused constructs are listed per file; an alias bomb has thousands.
+MAX_REFUSED = 20
+
+
 def _refused_constructs(path: str, text: str) -> list[Problem]:
-    """Refuse anchors, aliases and explicit tags (scanned only when their signs appear)."""
+    """Refuse anchors, aliases and explicit tags (scanned only when their signs appear).
+
+    Only the parser's events are read, never data built from them, so an alias bomb is
+    refused before it expands. Each alias is reported once, where it is first used.
+    """
     if not any(sign in text for sign in "&*!"):
         return []
-    problems = []
+    problems: list[Problem] = []
+    aliases: dict[str, tuple[int, int, int]] = {}  # name: first line, first column, uses
     for event in yaml.parse(text, Loader=_FastLoader):
         line, col = _mark(event.start_mark)
         if isinstance(event, yaml.AliasEvent):
-            problems.append(
-                error(
-                    path,
-                    (),
-                    f"不允许使用别名（*{event.anchor}）：请把内容完整写出。",
-                    "yaml-alias",
-                    line,
-                    col,
-                )
-            )
-        elif anchor := getattr(event, "anchor", None):
-            problems.append(
-                error(
-                    path,
-                    (),
-                    f"不允许使用锚点（&{anchor}）：请删除锚点，把内容完整写出。",
-                    "yaml-anchor",
-                    line,
-                    col,
-                )
-            )
+            name = str(event.anchor)
+            first_line, first_col, uses = aliases.get(name, (line, col, 0))
+            aliases[name] = (first_line, first_col, uses + 1)
+            continue
+        if anchor := getattr(event, "anchor", None):
+            message = f"不允许使用锚点（&{anchor}）：请删除锚点，把内容完整写出。"
+            problems.append(error(path, (), message, "yaml-anchor", line, col))
         tag = getattr(event, "tag", None)
         if isinstance(event, yaml.NodeEvent) and tag not in (None, "!"):
-            problems.append(
-                error(
-                    path,
-                    (),
-                    f"不允许使用标签（{tag}）：请删除标签；需要文字时请加引号。",
-                    "yaml-tag",
-                    line,
-                    col,
-                )
-            )
+            message = f"不允许使用标签（{tag}）：请删除标签；需要文字时请加引号。"
+            problems.append(error(path, (), message, "yaml-tag", line, col))
+    for name, (line, col, uses) in aliases.items():
+        count = f"，本文件共 {uses} 处" if uses > 1 else ""
+        message = f"不允许使用别名（*{name}{count}）：请把内容完整写出。"
+        problems.append(error(path, (), message, "yaml-alias", line, col))
+    problems.sort(key=lambda p: (p.line, p.column))
+    if len(problems) > MAX_REFUSED:
+        rest = problems[MAX_REFUSED]
+        message = f"另有 {len(problems) - MAX_REFUSED} 处锚点、别名或标签未逐一列出：请全部删除，把内容完整写出。"
+        problems = [*problems[:MAX_REFUSED], replace(rest, message=message)]
     return problems
 
 
@@ -218,7 +225,7 @@ def parse(path: str, text: str) -> tuple[Any, list[Problem]]:
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        line, col = _mark(exc.problem_mark or exc.context_mark)
+        line, col = _mark(_where(exc))
         return None, [
             *problems,
             error(path, (), _yaml_message(exc, text), "yaml-syntax", line, col),
@@ -399,6 +406,12 @@ def load_lenient(text: str) -> Any:
     For reading old revisions in the history, which may hold files that fail today's checks.
     """
     try:
+        # Aliases are refused in records; in an old revision one may be an alias bomb,
+        # a few lines that expand to billions of items once anything walks the data.
+        if "*" in text and any(
+            isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_FastLoader)
+        ):
+            return None
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError:
         return None

@@ -104,8 +104,12 @@ class Repo:
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     """A valid repository: one department with a licence and a penalty."""
-    root = tmp_path / "repo"
-    root.mkdir()
+    return make_repo(tmp_path / "repo")
+
+
+def make_repo(root: Path) -> Repo:
+    """Make the ``repo`` fixture's repository at ``root`` (for fixtures of a wider scope)."""
+    root.mkdir(parents=True)
     for name in ("schema", "templates"):
         shutil.copytree(PROJECT / name, root / name)
     shutil.copy(PROJECT / "site.yaml", root / "site.yaml")
