@@ -11,7 +11,7 @@ from conftest import PROJECT
 CHECKS = [
     ["ruff", "check", "."],
     ["ruff", "format", "--check", "."],
-    ["mypy", "site_builder"],
+    ["mypy", "site_builder", "benchmarks"],
 ]
 
 

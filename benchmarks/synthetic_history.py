@@ -1,17 +1,22 @@
 """A deterministic synthetic git history of pull-request merges, for benchmarks (not a test module).
 
-    python3 tests/synthetic_history.py OUT --records 10000 --commits 20000
-    python3 tests/synthetic_history.py OUT --extend 100            # append to an existing one
-    python3 tests/synthetic_history.py OUT --extend 100 --base main~50 --seed 7   # a force push
+    python3 benchmarks/synthetic_history.py OUT --records 10000 --commits 20000
+    python3 benchmarks/synthetic_history.py OUT --extend 100            # append to an existing one
+    python3 benchmarks/synthetic_history.py OUT --extend 100 --base main~50 --seed 7   # a force push
 
-The first commit holds a synthetic repository (tests/synthetic.py, ``--records``
+(``python3 benchmarks/generate.py --records N --out OUT --history K`` makes K pull requests,
+all merged by merge commits.)
+
+The first commit holds a synthetic repository (benchmarks/generate.py, ``--records``
 powers plus its departments and laws). Then come pull requests: each is one or two
 commits on a side branch (editing one to three files of a department: a time limit,
 a power's name or content, a new power, a cancelled power with its adjustment
 block, now and then a power moved to another department keeping its id, a deleted
 power, a department's phone or a law's document number), merged into main by a
-merge commit "Merge pull request #N from dept/branch" or, for about one PR in five,
-squashed into a single commit "标题 (#N)".
+merge commit "Merge pull request #N from dept/branch" or, for about one PR in five
+(``squash``; none with generate.py's ``--history``), squashed into a single commit "标题 (#N)".
+Every state of main passes ``site-builder validate --strict``: added powers get a unique
+sub-item and article, as the overlap checks require.
 
 ``--commits`` counts every commit reachable from main (as ``git rev-list --count``
 and GitHub count them), side-branch commits included; the first-parent history is
@@ -26,10 +31,8 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -41,7 +44,7 @@ import pygit2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import synthetic
+import generate as synthetic
 
 from site_builder import sources
 
@@ -115,9 +118,12 @@ class Stats:
 class History:
     """The state of main while pull requests are appended: its tree, records and clock."""
 
-    def __init__(self, repo: pygit2.Repository, head: pygit2.Commit, rng: random.Random) -> None:
+    def __init__(
+        self, repo: pygit2.Repository, head: pygit2.Commit, rng: random.Random, squash: float = 0.2
+    ) -> None:
         self.repo = repo
         self.rng = rng
+        self.squash = squash
         self.head: pygit2.Oid = head.id
         self.tree: pygit2.Oid = head.tree_id
         self.clock = max(head.commit_time, head.author.time)
@@ -138,11 +144,7 @@ class History:
                     self.powers[pid] = dept
                     self.by_dept[dept].append(pid)
         self.departments = sorted(self.by_dept)
-        self.laws = sorted(
-            str(e.name)
-            for e in tree_of(repo, data["laws"].id)
-            if str(e.name).startswith("syn-law-")
-        )
+        self.laws = sorted(str(e.name) for e in tree_of(repo, data["laws"].id))
         numbers = [int(pid.rsplit("-", 1)[1]) for pid in self.powers if pid[-1].isdigit()]
         self.next_number = max(numbers, default=-1) + 1
         self.stats = Stats()
@@ -174,7 +176,8 @@ class History:
                 blobs[path] = None
                 self.records.pop(path, None)
             else:
-                blobs[path] = self.repo.create_blob(sources.dump(record).encode("utf-8"))
+                text = synthetic.file_text(kind_of(path), path, record)
+                blobs[path] = self.repo.create_blob(text.encode("utf-8"))
                 self.records[path] = record
         new_tree = apply(self.repo, tree, blobs)
         assert new_tree is not None
@@ -218,7 +221,7 @@ class History:
             self.by_dept[target].append(pid)
             self.powers[pid] = target
         title = titles[0] if len(titles) == 1 else f"{titles[0]}等{len(titles)}项"
-        squash = rng.random() < 0.2
+        squash = rng.random() < self.squash
         two_commits = not squash and rng.random() < 0.35
         added = 0
         if squash:
@@ -386,29 +389,45 @@ class History:
         return {path: record}
 
     def new_power(self, dept: str) -> tuple[str, dict[str, Any]]:
+        """A power as generate.py writes them, with a sub-item and an article no other has."""
         rng = self.rng
         n = self.next_number
         self.next_number += 1
-        category = rng.choice(["行政许可", "行政检查", "行政确认", "其他", "行政给付"])
-        obj = rng.choice(synthetic.OBJECTS)
-        if category == "行政许可":
-            name = f"{obj}{rng.choice(synthetic.LICENCE)}"
-        else:
-            name = f"{obj}{category.removeprefix('行政')}"
-        letter = synthetic.LETTERS[category]
-        law = self.read(self.tree, f"data/laws/{rng.choice(self.laws)}")
-        record: dict[str, Any] = {
-            "id": f"{dept}-{letter}-{n:05d}",
-            "code": f"441200-{letter.upper()}-{n:05d}",
-            "name": name,
-            "category": category,
-            "content": f"依法对{obj}实施{category}。",
-            "legal_basis": [
-                {"kind": law["kind"], "law": law["id"], "article": f"第{rng.randint(1, 90)}条"}
-            ],
-            "disclosure": {"public": True},
-            "status": "在用",
-        }
+        info = self.read(self.tree, f"data/departments/{dept}/department.yaml")
+        jur = info["jurisdiction"]
+        bureau = synthetic.BUREAU[dept.removeprefix(jur + "-")]
+        listed = self.read(self.tree, "data/jurisdictions.yaml")["jurisdictions"]
+        where = next(j for j in listed if j["id"] == jur)
+        department = synthetic.Department(
+            dept,
+            info["name"],
+            info["short_name"],
+            synthetic.Jurisdiction(
+                jur, where["name"], where["kind"], where["full_name"], where["area_code"]
+            ),
+            bureau,
+        )
+        laws = []
+        for name in self.laws:
+            if name.startswith(bureau.code + "-"):
+                law = self.read(self.tree, f"data/laws/{name}")
+                laws.append(synthetic.Law(law["id"], law["title"], law["kind"], bureau.code))
+        # Generated powers use paragraphs 1-3 of an article; these use 4-6.
+        article, rest = divmod(n, 450)
+        record = synthetic.power_record(
+            rng,
+            department,
+            n,
+            laws,
+            synthetic.State(),
+            category=rng.choice(["行政许可", "行政检查", "行政确认", "其他", "行政给付"]),
+            subitem=f"{datetime.fromtimestamp(self.clock, CST).year}年新增第{n}项",
+            article_text=(
+                f"第{synthetic.chinese_number(rest % 150 + 1)}条"
+                f"第{synthetic.chinese_number(4 + rest // 150)}款"
+                f"第（{synthetic.chinese_number(article + 1)}）项"
+            ),
+        )
         return record["id"], record
 
 
@@ -443,6 +462,15 @@ def apply(
     return builder.write()
 
 
+def kind_of(path: str) -> str:
+    """The schema kind of a data file."""
+    if path.startswith("data/laws/"):
+        return "law"
+    if path.endswith("/department.yaml"):
+        return "department"
+    return "power"
+
+
 def tree_of(repo: pygit2.Repository, oid: pygit2.Oid) -> pygit2.Tree:
     tree = repo[oid]
     assert isinstance(tree, pygit2.Tree)
@@ -453,8 +481,10 @@ def _checkout(repo: pygit2.Repository) -> None:
     repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)  # type: ignore[no-untyped-call]
 
 
-def _run(history: History, commits: int) -> Stats:
-    while history.stats.commits < commits:
+def _run(history: History, commits: int | None, pull_requests: int | None = None) -> Stats:
+    while (commits is not None and history.stats.commits < commits) or (
+        pull_requests is not None and history.stats.pull_requests < pull_requests
+    ):
         history.pull_request()
     history.repo.references.create(BRANCH, history.head, force=True)
     return history.stats
@@ -464,26 +494,42 @@ def generate(
     out: Path, records: int, commits: int, seed: int = 2016, *, repack: bool = True
 ) -> Stats:
     """Write into ``out`` (replaced) a repository of ``records`` powers and ``commits`` commits."""
-    if out.exists():
-        shutil.rmtree(out)
-    with tempfile.TemporaryDirectory(prefix="synthetic-") as tmp:
-        files = Path(tmp) / "repo"
-        synthetic.generate(files, records, seed)
-        repo = pygit2.init_repository(str(out), initial_head="main")
-        blobs: dict[str, pygit2.Oid | None] = {
-            path.relative_to(files).as_posix(): repo.create_blob(path.read_bytes())
-            for path in sorted(files.rglob("*"))
-            if path.is_file()
-        }
+    synthetic.generate(out, records, seed=seed)
+    return commit(out, commits=commits, seed=seed, squash=0.2, repack=repack)
+
+
+def commit(
+    out: Path,
+    *,
+    commits: int | None = None,
+    pull_requests: int | None = None,
+    seed: int = 2016,
+    squash: float = 0.0,
+    repack: bool = True,
+) -> Stats:
+    """Make the files in ``out`` a git repository: one first commit, then pull requests.
+
+    Stops when ``commits`` commits are reachable from main or ``pull_requests`` have been
+    merged; ``squash`` is the share of pull requests squashed instead of merged.
+    """
+    repo = pygit2.init_repository(str(out), initial_head="main")
     (out / ".gitignore").write_text("public/\n", encoding="utf-8")
-    blobs[".gitignore"] = repo.create_blob(b"public/\n")
+    blobs: dict[str, pygit2.Oid | None] = {
+        path.relative_to(out).as_posix(): repo.create_blob(path.read_bytes())
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(out).parts[:1]
+    }
     tree = apply(repo, None, blobs)
     assert tree is not None
     who = pygit2.Signature("编办", "bianban@example.gov.cn", START, OFFSET)
     first = repo.create_commit(BRANCH, who, who, "导入权责清单", tree, [])
-    history = History(repo, repo[first].peel(pygit2.Commit), random.Random(seed))
+    # The files on disk are the first commit's: index them, so that the checkout at the end
+    # removes the files later commits delete or move.
+    repo.index.read_tree(tree_of(repo, tree))
+    repo.index.write()
+    history = History(repo, repo[first].peel(pygit2.Commit), random.Random(seed), squash)
     history.stats.commits = history.stats.first_parent = 1
-    stats = _run(history, commits)
+    stats = _run(history, commits, pull_requests)
     if repack:
         subprocess.run(["git", "-C", str(out), "repack", "-a", "-d", "-q"], check=True)
     _checkout(repo)

@@ -1,8 +1,8 @@
 """Measure search at scale and print the figures (a benchmark, not a test).
 
-    python3 tests/bench_search.py [--powers 10000] [--site DIR]
+    python3 benchmarks/bench_search.py [--powers 10000] [--site DIR]
 
-Builds a synthetic repository (tests/synthetic.py) and its site, unless --site
+Builds a synthetic repository (benchmarks/generate.py) and its site, unless --site
 names one already built, then prints: the index build time; the bytes the browser
 downloads for a first search, raw and gzip; and, in headless Chromium, the time
 from the last keystroke to results on screen, index load included (cold) and
@@ -23,7 +23,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from synthetic import generate  # noqa: E402
+from generate import generate  # noqa: E402
 
 from site_builder import search  # noqa: E402
 from site_builder.build import build, check_repository  # noqa: E402

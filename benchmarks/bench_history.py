@@ -1,8 +1,8 @@
 """Measure the update trail (history.trail) at scale and print the figures (a benchmark, not a test).
 
-    python3 tests/bench_history.py [--records 10000] [--commits 20000] [--repo DIR] [--profile]
+    python3 benchmarks/bench_history.py [--records 10000] [--commits 20000] [--repo DIR] [--profile]
 
-Generates a synthetic history (tests/synthetic_history.py), or clones the one --repo
+Generates a synthetic history (benchmarks/synthetic_history.py), or clones the one --repo
 names (it is never modified), then measures, each trail call in a fresh Python
 process (the figure is the call itself; the process's wall time, imports included,
 is shown beside it):

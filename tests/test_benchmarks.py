@@ -1,0 +1,101 @@
+"""The benchmark generator: a valid, deterministic repository of the stated shape and history."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pygit2
+import pytest
+from conftest import PROJECT
+
+sys.path.insert(0, str(PROJECT / "benchmarks"))
+
+import generate
+
+from site_builder import sources
+from site_builder.build import check_repository
+from site_builder.fmt import format_files
+from site_builder.model import resolve_flow
+
+RECORDS = 60
+HISTORY = 5
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("generated") / "repo"
+    result = generate.generate(out, RECORDS, seed=11, history=HISTORY)
+    assert result.records == RECORDS and result.history["merges"] == HISTORY
+    return out
+
+
+def test_validates_strictly_and_is_formatted(repo: Path) -> None:
+    checked = check_repository(repo, strict=True)
+    assert checked.problems == []
+    assert len(checked.dataset.powers) >= RECORDS  # the history adds some and deletes a few
+    assert format_files(repo, [], check=True).changed == []
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
+    generate.generate(tmp_path / "a", 40, seed=3)
+    generate.generate(tmp_path / "b", 40, seed=3)
+    generate.generate(tmp_path / "c", 40, seed=4)
+    a, b, c = (files(tmp_path / x) for x in "abc")
+    assert a == b
+    assert a.keys() != c.keys() or a != c
+
+
+def test_history_is_deterministic(tmp_path: Path, repo: Path) -> None:
+    generate.generate(tmp_path / "again", RECORDS, seed=11, history=HISTORY)
+    ours = pygit2.Repository(str(repo)).head.target
+    assert pygit2.Repository(str(tmp_path / "again")).head.target == ours
+    assert files(tmp_path / "again") == files(repo)
+
+
+def test_record_sizes_and_flow_shapes(repo: Path) -> None:
+    dataset = check_repository(repo).dataset
+    sizes, lengths, branched, kinds = [], [], 0, set()
+    for power in dataset.powers.values():
+        sizes.append((repo / power.path).stat().st_size)
+        steps = resolve_flow(power.data, dataset.flows)
+        lengths.append(len(steps))
+        branched += any("branches" in s for s in steps)
+        flow = power.data["flow"]
+        kinds.add(("ref" in flow, "steps" in flow))
+        if power.data["category"] == "行政处罚" and power.data["status"] != "已取消":
+            assert power.data["discretion"] and power.data["penalty"]
+    assert min(sizes) >= generate.MIN_BYTES and max(sizes) <= generate.MAX_BYTES, sizes
+    assert min(lengths) >= generate.MIN_STEPS and max(lengths) <= generate.MAX_STEPS
+    assert 0 < branched < len(lengths)
+    assert kinds == {(True, False), (True, True), (False, True)}  # ref, ref + insert, own
+
+
+def test_history_has_first_parent_merges(repo: Path) -> None:
+    git = pygit2.Repository(str(repo))
+    commit = git.revparse_single("main").peel(pygit2.Commit)
+    merges = 0
+    while commit.parents:
+        merges += len(commit.parents) == 2
+        assert commit.message.startswith("Merge pull request #")
+        commit = commit.parents[0]
+    assert merges == HISTORY
+    assert commit.message == "导入权责清单"
+    assert git.status() == {} or all(
+        flags == pygit2.enums.FileStatus.IGNORED for flags in git.status().values()
+    )
+
+
+def test_fast_writer_matches_the_canonical_form(repo: Path) -> None:
+    for path in sorted(repo.glob("data/departments/*/powers/*.yaml"))[:30]:
+        data, problems = sources.parse(path.name, path.read_text(encoding="utf-8"))
+        assert not problems
+        assert generate.dump(data) == sources.dump(data)
