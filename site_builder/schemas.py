@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
@@ -68,6 +69,7 @@ class Schemas:
             power = copy.deepcopy(self.documents["power"])
             power["properties"]["category"]["enum"] = list(categories)
             self.documents["power"] = power
+        self._fast = _fast_validators(self.documents)
         self._validators = {
             kind: Draft202012Validator(
                 doc, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
@@ -80,7 +82,14 @@ class Schemas:
         return self.documents[kind]
 
     def check(self, kind: str, data: Any) -> list[tuple[Pointer, str]]:
-        """Return (pointer, message) for every schema violation of ``data``."""
+        """Return (pointer, message) for every schema violation of ``data``.
+
+        jsonschema-rs answers whether ``data`` is valid a hundred times faster; only
+        a record it finds invalid goes through jsonschema, for the precise messages.
+        """
+        fast = self._fast.get(kind)
+        if fast is not None and fast.is_valid(data):
+            return []
         validator = self._validators[kind]
         errors = list(validator.iter_errors(data))
         # A date both fails its pattern and is no date: one message is enough.
@@ -92,6 +101,30 @@ class Schemas:
             for one in _each_missing(e)
         ]
         return sorted(set(out), key=lambda pm: (tuple(str(p) for p in pm[0]), pm[1]))
+
+
+def _refuse(uri: str) -> Any:
+    raise ValueError(f"不读取外部 Schema：{uri}")  # schemas refer only to files in schema/
+
+
+def _fast_validators(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """jsonschema-rs validators of the same documents; none where it cannot compile them
+    (then jsonschema alone checks, as it always gives the answer)."""
+    try:
+        registry = jsonschema_rs.Registry(
+            [(f"{kind}.schema.json", doc) for kind, doc in documents.items()], retriever=_refuse
+        )
+    except (ValueError, jsonschema_rs.ReferencingError):
+        return {}
+    fast = {}
+    for kind, doc in documents.items():
+        try:
+            fast[kind] = jsonschema_rs.validator_for(
+                doc, registry=registry, validate_formats=True, retriever=_refuse
+            )
+        except (ValueError, jsonschema_rs.ReferencingError):
+            continue
+    return fast
 
 
 def _each_missing(e: ValidationError) -> list[ValidationError]:
