@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 Pointer = tuple[str | int, ...]
 
@@ -45,6 +46,23 @@ class Problem:
                 out += f".{part}" if out else str(part)
         return out
 
+    def to_json(self) -> list[object]:
+        """The problem as JSON data, for caches (``from_json`` reads it back)."""
+        return [
+            self.path,
+            self.line,
+            self.column,
+            list(self.pointer),
+            self.message,
+            str(self.severity),
+            self.rule,
+        ]
+
+    @classmethod
+    def from_json(cls, value: list[Any]) -> Problem:
+        path, line, column, pointer, message, severity, rule = value
+        return cls(path, line, column, tuple(pointer), message, Severity(severity), rule)
+
 
 class SiteBuilderError(Exception):
     """Base class of errors that the CLI reports without a traceback."""
@@ -64,6 +82,9 @@ class DataError(SiteBuilderError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the data")
         self.problems = problems
+
+    def __reduce__(self) -> tuple[type[DataError], tuple[list[Problem]]]:
+        return (DataError, (self.problems,))  # so that it crosses from a worker process
 
 
 def error(

@@ -7,14 +7,15 @@ pages all see one consistent dataset; nothing is written here.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import sources
+from site_builder import cache, parallel, sources
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, error, warning
 from site_builder.schemas import Schemas
@@ -41,6 +42,32 @@ class Record:
         return str(self.data.get("name") or self.data.get("title") or self.id)
 
 
+class Texts(Mapping[str, str]):
+    """The text of every data file that could be read, read again from disk when asked for.
+
+    Records come from the cache; their texts are needed only to place a problem on a
+    line or to keep a file's leading comments, so they are not held in memory.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.readable: set[str] = set()
+
+    def __getitem__(self, rel: str) -> str:
+        if rel not in self.readable:
+            raise KeyError(rel)
+        return sources.decode(rel, (self.root / rel).read_bytes())[0] or ""
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self.readable
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.readable))
+
+    def __len__(self) -> int:
+        return len(self.readable)
+
+
 @dataclass
 class Dataset:
     """Every record of a repository; only schema-valid records are in the dicts."""
@@ -52,7 +79,9 @@ class Dataset:
     powers: dict[str, Record] = field(default_factory=dict)
     laws: dict[str, Record] = field(default_factory=dict)
     flows: dict[str, Record] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: Texts = field(init=False)
+    # The SHA-256 of every data file read, by path: what the data of a build was.
+    digests: dict[str, str] = field(default_factory=dict)
     # Chinese titles of each kind's top-level fields, from the schemas.
     field_titles: dict[str, dict[str, str]] = field(default_factory=dict)
     # Ids that exist on disk, valid or not, so references to a broken record are not reported twice.
@@ -65,6 +94,9 @@ class Dataset:
         return sorted(
             (p for p in self.powers.values() if p.department == department), key=lambda p: p.id
         )
+
+    def __post_init__(self) -> None:
+        self.texts = Texts(self.root)
 
 
 def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
@@ -155,8 +187,14 @@ def _expected_id(kind: str, rel: str) -> str:
     return path.parent.name if kind == "department" else path.stem
 
 
-def load(root: Path, config: SiteConfig, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
-    """Read every data file, check each against its schema, and gather the valid records."""
+def load(
+    root: Path, config: SiteConfig, schemas: Schemas, jobs: int = 1
+) -> tuple[Dataset, list[Problem]]:
+    """Read every data file, check each against its schema, and gather the valid records.
+
+    Each file's reading and schema check is cached by its content (``.cache/records``);
+    files not in the cache are checked on ``jobs`` processes.
+    """
     files, problems = discover(root)
     dataset = Dataset(root=root, config=config)
     dataset.field_titles = {
@@ -164,16 +202,13 @@ def load(root: Path, config: SiteConfig, schemas: Schemas) -> tuple[Dataset, lis
         for kind, doc in schemas.documents.items()
     }
     power_paths: dict[str, str] = {}
-    for kind, rel in files:
-        source, found = sources.read(root, rel)
+    for (kind, rel), (data, found, errors) in zip(
+        files, _checked_files(root, files, schemas, jobs, dataset.digests), strict=True
+    ):
         problems += found
-        if source is None:
+        if data is None:
             continue
-        dataset.texts[rel] = source.text
-        data = source.data
-        errors = [
-            error(rel, pointer, message, "schema") for pointer, message in schemas.check(kind, data)
-        ]
+        dataset.texts.readable.add(rel)
         problems += errors
         if kind == "jurisdictions":
             if not errors:
@@ -217,6 +252,67 @@ def load(root: Path, config: SiteConfig, schemas: Schemas) -> tuple[Dataset, lis
             record = Record(kind, expected, rel, data, department)
             getattr(dataset, _COLLECTIONS[kind])[expected] = record
     return dataset, problems
+
+
+# Per file: its data (None when unreadable), its reading problems, its schema errors.
+Checked = tuple[Any, list[Problem], list[Problem]]
+CACHE_FILE = "records.json"
+PARALLEL_FROM = 200  # fewer uncached files than this are not worth starting processes for
+
+
+def _checked_files(
+    root: Path, files: list[tuple[str, str]], schemas: Schemas, jobs: int, digests: dict[str, str]
+) -> list[Checked]:
+    """Read and schema-check every file, reusing the cached result for the same bytes.
+
+    ``digests`` receives the SHA-256 of every file read.
+    """
+    entries = cache.Entries(cache.folder(root) / CACHE_FILE, schemas.fingerprint)
+    results: list[Checked | None] = []
+    todo: list[tuple[int, str, str, bytes]] = []
+    for kind, rel in files:
+        raw, problems = sources.read_bytes(root, rel)
+        if raw is None:
+            results.append((None, problems, []))
+            continue
+        digests[rel] = cache.digest(raw)
+        hit = entries.get(f"{kind}:{rel}", digests[rel])
+        results.append(_from_json(hit) if hit is not None else None)
+        if hit is None:
+            todo.append((len(results) - 1, kind, rel, raw))
+
+    def check(batch: Sequence[tuple[int, str, str, bytes]]) -> list[Checked]:
+        return [_check_file(kind, rel, raw, schemas) for _, kind, rel, raw in batch]
+
+    batches = parallel.split(todo, jobs if len(todo) >= PARALLEL_FROM else 1)
+    done = parallel.run([functools.partial(check, batch) for batch in batches], jobs)
+    for batch, checked in zip(batches, done, strict=True):
+        for (i, kind, rel, _), result in zip(batch, checked, strict=True):
+            results[i] = result
+            entries.put(f"{kind}:{rel}", digests[rel], _to_json(result))
+    entries.close()
+    return [r for r in results if r is not None]
+
+
+def _check_file(kind: str, rel: str, raw: bytes, schemas: Schemas) -> Checked:
+    source, problems = sources.from_bytes(rel, raw)
+    if source is None:
+        return None, problems, []
+    errors = [
+        error(rel, pointer, message, "schema")
+        for pointer, message in schemas.check(kind, source.data)
+    ]
+    return source.data, problems, errors
+
+
+def _to_json(result: Checked) -> list[Any]:
+    data, found, errors = result
+    return [data, [p.to_json() for p in found], [p.to_json() for p in errors]]
+
+
+def _from_json(value: list[Any]) -> Checked:
+    data, found, errors = value
+    return data, [Problem.from_json(p) for p in found], [Problem.from_json(p) for p in errors]
 
 
 _COLLECTIONS = {"power": "powers", "department": "departments", "law": "laws", "flow": "flows"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from site_builder import sources
@@ -12,7 +12,7 @@ from site_builder.errors import Problem, Severity
 FORMATS = ("text", "json", "github")
 
 
-def place(problems: Iterable[Problem], texts: dict[str, str]) -> list[Problem]:
+def place(problems: Iterable[Problem], texts: Mapping[str, str]) -> list[Problem]:
     """Give every problem a line and column from its file's text, then sort by file and position."""
     placed = []
     for p in problems:

@@ -16,6 +16,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
+from site_builder import cache
 from site_builder.errors import Pointer, SiteBuilderError
 
 KINDS = ("site", "jurisdictions", "department", "power", "law", "flow")
@@ -69,6 +70,8 @@ class Schemas:
             power = copy.deepcopy(self.documents["power"])
             power["properties"]["category"]["enum"] = list(categories)
             self.documents["power"] = power
+        # What the checks depend on, besides the tool's code: a key for cached results.
+        self.fingerprint = cache.fingerprint(json.dumps(self.documents, sort_keys=True))
         self._fast = _fast_validators(self.documents)
         self._validators = {
             kind: Draft202012Validator(

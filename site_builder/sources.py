@@ -257,14 +257,24 @@ MAX_FILE_BYTES = 1_000_000
 
 def read(root: Path, rel: str) -> tuple[Source | None, list[Problem]]:
     """Read, decode and parse the file ``rel`` under ``root``."""
+    raw, problems = read_bytes(root, rel)
+    return from_bytes(rel, raw) if raw is not None else (None, problems)
+
+
+def read_bytes(root: Path, rel: str) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of the file ``rel`` under ``root``, unless it is too large or unreadable."""
     try:
         size = (root / rel).stat().st_size
         if size > MAX_FILE_BYTES:
             message = f"文件有 {size} 字节，超过上限 {MAX_FILE_BYTES} 字节（1 MB）：一项职权不应这么大，请检查是否误粘贴了大段内容。"
             return None, [error(rel, (), message, "too-large", 1, 1)]
-        raw = (root / rel).read_bytes()
+        return (root / rel).read_bytes(), []
     except OSError as exc:
         return None, [error(rel, (), f"无法读取文件：{exc.strerror}", "io", 0, 0)]
+
+
+def from_bytes(rel: str, raw: bytes) -> tuple[Source | None, list[Problem]]:
+    """Decode and parse the bytes of the file ``rel``, already read and within the size limit."""
     text, problems = decode(rel, raw)
     if text is None:
         return None, problems

@@ -1,0 +1,85 @@
+"""Run independent work on every core: the only module that starts processes.
+
+Work is split into tasks that forked worker processes run; the workers inherit the
+parent's memory (the dataset, the templates), so nothing but each task's result is
+copied between processes. Where ``fork`` is not available (Windows, and macOS where
+it is unsafe), or with one job, the tasks run one after another in this process,
+with the same results: parallelism never changes the output, only the time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# The tasks of the running map, for the forked workers to find (set before forking).
+_TASKS: Sequence[Callable[[], Any]] = ()
+
+
+def cpu_count() -> int:
+    """The cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    """Whether work may go to forked processes: on Linux, from a process with one thread.
+
+    Forking a process that runs other threads (``serve`` does) can copy a lock that
+    one of them holds; such a process does its work itself.
+    """
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
+def jobs_for(requested: int | None) -> int:
+    """The number of processes to use: ``requested``, or one per core when None or 0."""
+    if requested is None or requested <= 0:
+        return cpu_count()
+    return requested
+
+
+def _run(index: int) -> Any:
+    return _TASKS[index]()
+
+
+def run(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
+    """Run every task and return their results in order, on up to ``jobs`` processes.
+
+    Tasks are closures over the parent's data; their results must pickle. An
+    exception in a task is raised here, as it would be when run in this process.
+    """
+    global _TASKS
+    if jobs <= 1 or len(tasks) <= 1 or not can_fork():
+        return [task() for task in tasks]
+    _TASKS = tasks
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(tasks))) as pool:
+            # chunksize 1: tasks are few and large, and the slow ones should not queue.
+            return pool.map(_run, range(len(tasks)), chunksize=1)
+    finally:
+        _TASKS = ()
+
+
+def split(items: Sequence[T], parts: int) -> list[Sequence[T]]:
+    """Cut ``items`` into ``parts`` runs of nearly equal length, in order (none empty)."""
+    parts = max(1, min(parts, len(items)))
+    size, extra = divmod(len(items), parts)
+    runs: list[Sequence[T]] = []
+    start = 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        runs.append(items[start:end])
+        start = end
+    return runs
