@@ -316,8 +316,7 @@ def _href(root: str, href: str) -> str:
 def _svg_open(chart_id: str, width: float, height: float) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{chart_id}" class="chart"'
-        f' viewBox="0 0 {_num(width)} {_num(height)}" width="100%"'
-        f' style="max-width:{_num(width)}px;height:auto;display:block"'
+        f' viewBox="0 0 {_num(width)} {_num(height)}" width="{_num(width)}"'
         f' role="img" aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc"'
         f' font-family="{_esc(FONT_FAMILY)}" font-size="{_num(FONT_SIZE)}" fill="{TEXT_COLOUR}">'
     )

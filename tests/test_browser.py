@@ -6,33 +6,16 @@ Needs Debian's Chromium, the Python package playwright and node_modules/axe-core
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import RESULTS, Opener, chromium, horizontal_overflow, opener, search_for, serve
+from playwright.sync_api import Browser, Page
 from sitecheck import MIRROR, PAGES, PROJECT, Sample, build_sample
 
-try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
-except ImportError:  # pragma: no cover - the message is the point
-    pytest.fail("the Python package playwright is missing: run `bash .ci/run`", pytrace=False)
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DEPARTMENT = "zq-ziran-ziyuan"
@@ -44,100 +27,24 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Sample:
     return build_sample(tmp_path_factory.mktemp("browser"))
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def base_url(built: Sample) -> Iterator[str]:
     """Serve the folder above the mirror on 127.0.0.1, so the site lives under a sub-path."""
-    handler = functools.partial(QuietHandler, directory=str(built.serve))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{MIRROR}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(built.serve) as url:
+        yield f"{url}{MIRROR}/"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash .ci/run` to install Debian's chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-@dataclass
-class Visit:
-    """One page in its own browser context, with everything that went wrong while it ran."""
-
-    page: Page
-    inside: str  # every request must start with this
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-
-    def goto(self, rel: str) -> None:
-        response = self.page.goto(self.inside + rel, wait_until="load")
-        if response is not None and response.status != 200:
-            pytest.fail(f"{rel}: HTTP {response.status}: the page is missing from the built site")
-
-    def assert_clean(self) -> None:
-        problems = [*(f"request outside the site: {u}" for u in self.outside), *self.errors]
-        if problems:
-            pytest.fail(f"{self.page.url}:\n" + "\n".join(problems))
-
-
-Opener = Callable[..., Visit]
 
 
 @pytest.fixture
 def open_page(browser: Browser, base_url: str) -> Iterator[Opener]:
     """Open a new context and page; requests outside ``inside`` (the site) are aborted and recorded."""
-    contexts = []
-
-    def opener(inside: str = base_url, **options: Any) -> Visit:
-        context = browser.new_context(**options)
-        contexts.append(context)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        visit = Visit(page, inside)
-
-        def route(route: Route) -> None:
-            if route.request.url.startswith(inside):
-                route.continue_()
-            else:
-                route.abort()
-
-        def request(req: Request) -> None:
-            if not req.url.startswith(inside) and not req.url.startswith("data:"):
-                visit.outside.append(f"{req.resource_type} {req.url} (from {page.url})")
-
-        def console(message: ConsoleMessage) -> None:
-            url = message.location["url"]
-            if message.type == "error" and (not url or url.startswith(inside)):
-                visit.errors.append(f"console: {message.text} ({url})")
-
-        def failed(req: Request) -> None:
-            if req.url.startswith(inside):  # outside requests are reported as such
-                visit.errors.append(f"request failed: {req.url} {req.failure}")
-
-        context.route("**/*", route)
-        page.on("request", request)
-        page.on("console", console)
-        page.on("pageerror", lambda error: visit.errors.append(f"page error: {error}"))
-        page.on("requestfailed", failed)
-        return visit
-
-    yield opener
-    for context in contexts:
-        context.close()
+    with opener(browser, base_url) as open_:
+        yield open_
 
 
 def assert_one_visible_h1(page: Page, rel: str) -> None:
@@ -180,40 +87,9 @@ def test_no_horizontal_overflow_on_a_phone(open_page: Opener, kind: str) -> None
     visit = open_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=3)
     visit.goto(PAGES[kind])
     visit.assert_clean()
-    scroll_width, inner_width = visit.page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    if scroll_width > PHONE["width"] or inner_width != PHONE["width"]:
-        wide = visit.page.evaluate(WIDEST_ELEMENTS, PHONE["width"])
-        pytest.fail(
-            f"{PAGES[kind]}: on a {PHONE['width']}px phone the page lays out {inner_width}px wide "
-            f"and scrolls {scroll_width}px (it needs a viewport meta, and nothing may be wider "
-            "than the screen: wide tables and charts scroll in their own container). "
-            "Elements past the right edge:\n" + "\n".join(wide)
-        )
-
-
-# The outermost elements that stick out past the right edge, for the failure message.
-WIDEST_ELEMENTS = """(width) => {
-  const right = (el) => el.getBoundingClientRect().right;
-  const clipped = (el) => {
-    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      if (getComputedStyle(a).overflowX !== 'visible') return true;
-    }
-    return false;
-  };
-  const out = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    if (right(el) <= width + 1 || clipped(el)) continue;
-    const parent = el.parentElement;
-    if (parent && parent !== document.body && right(parent) > width + 1) continue;
-    const id = el.id ? '#' + el.id : '';
-    const cls = el.classList.length ? '.' + [...el.classList].join('.') : '';
-    out.push(`${el.tagName.toLowerCase()}${id}${cls}: right edge at ${Math.round(right(el))}px`);
-    if (out.length >= 10) break;
-  }
-  return out;
-}"""
+    problem = horizontal_overflow(visit.page)
+    if problem:
+        pytest.fail(f"{PAGES[kind]}: {problem}")
 
 
 def test_department_page_groups_powers_by_category_without_javascript(
@@ -279,24 +155,6 @@ SEARCH_TOKENS = json.loads(
 SEARCH_QUERIES = json.loads(
     (Path(__file__).parent / "search_queries.json").read_text(encoding="utf-8")
 )
-RESULTS = "[data-search-results] a"
-
-
-def search_for(page: Page, text: str) -> list[str]:
-    """Type ``text`` into the search box as a person would and return the power ids listed."""
-    box = page.locator("#search-q")
-    box.fill("")
-    page.wait_for_function("() => document.getElementById('search-status').textContent === ''")
-    box.press_sequentially(text)
-    page.wait_for_function(
-        "(t) => document.getElementById('search-q').value === t && document.getElementById('search-status').textContent !== ''",
-        arg=text,
-    )
-    page.wait_for_timeout(120)  # let a pending keystroke's search settle
-    hrefs = page.locator(RESULTS).evaluate_all(
-        "(links) => links.map((a) => a.getAttribute('href'))"
-    )
-    return [h.rsplit("/", 1)[1].removesuffix(".html") for h in hrefs]
 
 
 def test_tokenizer_in_the_browser_matches_python(open_page: Opener) -> None:

@@ -29,7 +29,7 @@
   var filters = Array.prototype.slice.call(form.querySelectorAll("[data-filter]"));
   var list = document.querySelector("[data-search-results]");
   var status = document.getElementById("search-status");
-  var manifest = JSON.parse(document.getElementById("search-manifest").textContent);
+  var manifest = JSON.parse(form.getAttribute("data-search-manifest"));
   var root = "../";
   var loaded = {};   // shard id -> {index, payload}
   var pending = {};  // shard id -> [callbacks]
