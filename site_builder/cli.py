@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from site_builder import __version__, build, report
+from site_builder import __version__, build, output, report
 from site_builder.errors import DataError, SiteBuilderError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -119,18 +119,36 @@ def validate(ctx: click.Context, fmt: str, strict: bool) -> None:
     is_flag=True,
     help="允许数据有未提交的修改（仅用于预览；正式发布只发布已提交的内容）。",
 )
+@click.option(
+    "--lock-timeout",
+    default=output.LOCK_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="另一个构建正在写入同一输出目录时，最多等待的秒数；0 表示不等待，立即退出。",
+)
 @FORMAT
 @STRICT
 @click.pass_context
 @reported
-def build_command(ctx: click.Context, out: str, allow_dirty: bool, fmt: str, strict: bool) -> None:
+def build_command(
+    ctx: click.Context, out: str, allow_dirty: bool, lock_timeout: float, fmt: str, strict: bool
+) -> None:
     """校验数据并生成网站；数据有错误时不写入任何文件。
 
     Validate, then write the site; nothing is written when the data has errors.
+    One build at a time writes into an output folder: a second one waits for the first.
     """
     root = _root(ctx)
     target = Path(out) if Path(out).is_absolute() else root / out
-    checked = build.build(root, target, strict, allow_dirty=allow_dirty)
+
+    def waiting() -> None:
+        click.echo(
+            f"另一个构建正在写入 {out.rstrip('/')}/，等待中…（最多 {lock_timeout:g} 秒）", err=True
+        )
+
+    with output.lock(target, lock_timeout, waiting):
+        checked = build.build(root, target, strict, allow_dirty=allow_dirty)
     if checked.problems:
         _print_problems(checked.problems, fmt)
     click.echo(f"已生成网站：{target}", err=True)

@@ -8,10 +8,13 @@ update trail of every record.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
 import re
+import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -146,7 +149,11 @@ def work_tree(repo: pygit2.Repository, root: Path) -> WorkTree:
     base = root.resolve().relative_to(workdir).as_posix() if root.resolve() != workdir else ""
     prefix = f"{base}/" if base else ""
     changed = []
-    for path, flags in repo.status().items():
+    try:
+        status = repo.status()
+    except (pygit2.GitError, OSError) as exc:  # a file git cannot read (no read permission)
+        raise UsageError(f"git 无法读取工作区中的文件：{exc}。请检查文件权限。") from exc
+    for path, flags in status.items():
         if flags == pygit2.enums.FileStatus.IGNORED or not path.startswith(prefix):
             continue
         rel = path[len(prefix) :]
@@ -525,17 +532,86 @@ def _from_segment(doc: dict[str, Any]) -> list[Change]:
     return changes
 
 
+class _Corrupt(Exception):
+    """A cache file that fails its checks: the trail is computed again."""
+
+
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_SEGMENT_NAME = re.compile(rf"segment-(?:{_COMMIT_ID.pattern})(?:-all)?\.json")
+_KINDS = {ADDED, CHANGED, CANCELLED, DELETED}
+_RECORD_KINDS = {"power", "department", "law"}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _valid_index(doc: Any) -> bool:
+    """Whether ``doc`` is an index of this version: head, segment file names, renames."""
+    return (
+        isinstance(doc, dict)
+        and doc.get("version") == CACHE_VERSION
+        and isinstance(doc.get("head"), str)
+        and isinstance(doc.get("segments"), list)
+        # Only names this cache writes: an index never leads outside its folder.
+        and all(isinstance(n, str) and _SEGMENT_NAME.fullmatch(n) for n in doc["segments"])
+        and isinstance(doc.get("renamed"), list)
+        and all(
+            isinstance(r, list) and len(r) == 4 and all(isinstance(x, str) for x in r)
+            for r in doc["renamed"]
+        )
+    )
+
+
+def _valid_segment(doc: Any, repo: pygit2.Repository) -> bool:
+    """Whether ``doc`` is a segment whose rows are well formed and whose commits are in ``repo``."""
+    if not (
+        isinstance(doc, dict)
+        and isinstance(doc.get("commits"), list)
+        and isinstance(doc.get("changes"), list)
+    ):
+        return False
+    meta, rows = doc["commits"], doc["changes"]
+    for m in meta:
+        if not (
+            isinstance(m, list)
+            and len(m) == 6
+            and all(isinstance(m[i], str) for i in (0, 1, 3, 5))
+            and _is_int(m[2])
+            and (m[4] is None or _is_int(m[4]))
+            and _COMMIT_ID.fullmatch(m[0])
+            and m[0] in repo  # a segment of another repository names commits not in this one
+        ):
+            return False
+    return all(
+        isinstance(r, list)
+        and len(r) == 8
+        and _is_int(r[0])
+        and 0 <= r[0] < len(meta)
+        and r[1] in _KINDS
+        and r[2] in _RECORD_KINDS
+        and all(isinstance(r[i], str) for i in (3, 4, 6))
+        and isinstance(r[5], list)
+        and all(isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) for f in r[5])
+        and isinstance(r[7], bool)
+        for r in rows
+    )
+
+
 class _Cache:
     """The trail's cache: an index (head, renames, segment files) and append-only segments.
 
     An update writes only the changes of the new commits, as a new segment; the
     segments are merged into one when there are more than ``MAX_SEGMENTS``.
+    Everything read is checked (an index and its segments are the cache's only
+    source of truth): a cache that fails a check is discarded and written anew.
     """
 
     MAX_SEGMENTS = 20
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, repo: pygit2.Repository) -> None:
         self.folder = folder
+        self.repo = repo
         self.index_file = folder / CACHE_FILE
 
     def read_index(self) -> dict[str, Any] | None:
@@ -543,29 +619,54 @@ class _Cache:
             doc = json.loads(self.index_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        ok = (
-            isinstance(doc, dict)
-            and doc.get("version") == CACHE_VERSION
-            and all((self.folder / name).is_file() for name in doc.get("segments", []))
-        )
+        ok = _valid_index(doc) and all((self.folder / name).is_file() for name in doc["segments"])
         return doc if ok else None
 
-    def loader(self, segments: list[str], newest: list[Change]) -> Callable[[], list[Change]]:
-        def load() -> list[Change]:
-            changes = list(newest)
-            for name in reversed(segments):  # newest segment first
-                changes += _from_segment(
-                    json.loads((self.folder / name).read_text(encoding="utf-8"))
-                )
-            return changes
+    def load(self, segments: list[str], newest: list[Change]) -> list[Change]:
+        """``newest`` and then the changes of ``segments``, newest segment first; ``_Corrupt`` if one fails its checks."""
+        changes = list(newest)
+        for name in reversed(segments):
+            try:
+                doc = json.loads((self.folder / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise _Corrupt(name) from exc
+            if not _valid_segment(doc, self.repo):
+                raise _Corrupt(name)
+            changes += _from_segment(doc)
+        return changes
 
-        return load
+    def clear(self) -> None:
+        """Remove the cache's own files (and whatever sits in their place); best effort."""
+        try:
+            if self.folder.exists() and not self.folder.is_dir():
+                self.folder.unlink()  # a file where the cache folder belongs
+                return
+            entries = list(self.folder.iterdir()) if self.folder.is_dir() else []
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith((CACHE_FILE, "segment-")):
+                with contextlib.suppress(OSError):
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
 
     def _write(self, name: str, doc: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"{name}.tmp"
-        tmp.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(self.folder / name)
+        target = self.folder / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)  # a folder where the file belongs
+        # A temporary name of its own: two builds may update the cache at once.
+        tmp = self.folder / f"{name}.{os.getpid()}-{threading.get_ident()}.tmp"
+        try:
+            tmp.write_text(
+                json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+            )
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def save(
         self,
@@ -582,7 +683,7 @@ class _Cache:
             segments = [*segments, name]
         written = list(segments)
         if len(segments) > self.MAX_SEGMENTS:
-            merged = self.loader(segments, [])()
+            merged = self.load(segments, [])
             name = f"segment-{head}-all.json"
             self._write(name, _segment(merged))
             segments = [name]
@@ -604,7 +705,9 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
     Returns None when ``root`` is not in a git repository. With ``cache`` (a folder),
     the result is kept by commit id, and a later call processes only the commits
     added since; when the history was rewritten (a force push) it starts again.
-    Changes read from the cache are loaded when they are first asked for.
+    Changes read from the cache are loaded when they are first asked for; a cache
+    that fails its checks (damaged, or of another repository) is recomputed and
+    written anew, and one that cannot be written is done without.
     """
     repo = open_repository(root)
     if repo is None:
@@ -612,7 +715,7 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
     if repo.head_is_unborn:
         return Trail(None, repo.is_shallow, [], {})
     head = resolve(repo, revision)
-    store = _Cache(cache) if cache else None
+    store = _Cache(cache, repo) if cache else None
     index = previous = store.read_index() if store else None
     new_commits: list[pygit2.Commit] = []
     commit: pygit2.Commit | None = head
@@ -630,13 +733,47 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
         changes.extend(_commit_changes(repo, reader, c, renamed))
     if store is None:
         return Trail(str(head.id), repo.is_shallow, changes, renamed)
+    cached = store
+    if previous is None:
+        cached.clear()  # no usable index: whatever is there is not trusted
+
+    def rebuild() -> list[Change]:
+        """The whole trail computed again, for a cache that failed its checks when read."""
+        fresh: dict[tuple[str, str], tuple[str, str]] = {}
+        everything: list[Change] = []
+        reader = _Reader(repo)
+        node: pygit2.Commit | None = head
+        while node is not None:
+            everything.extend(_commit_changes(repo, reader, node, fresh))
+            node = node.parents[0] if node.parents else None
+        renamed.clear()
+        renamed.update(fresh)  # the Trail holds this very dictionary
+        cached.clear()
+        with contextlib.suppress(OSError):  # the cache cannot be written: do without it
+            cached.save(str(head.id), renamed, [], everything, None)
+        return everything
+
+    def lazily(segments: list[str], newest: list[Change]) -> Callable[[], list[Change]]:
+        def load() -> list[Change]:
+            try:
+                return cached.load(segments, newest)
+            except _Corrupt:
+                return rebuild()
+
+        return load
+
     old_segments = index["segments"] if index else []
     if index is not None and not new_commits:
-        return Trail(str(head.id), repo.is_shallow, store.loader(old_segments, []), renamed)
-    segments = store.save(str(head.id), renamed, old_segments, changes, previous)
+        return Trail(str(head.id), repo.is_shallow, lazily(old_segments, []), renamed)
+    try:
+        segments = cached.save(str(head.id), renamed, old_segments, changes, previous)
+    except _Corrupt:  # found while merging the segments
+        return Trail(str(head.id), repo.is_shallow, rebuild(), renamed)
+    except OSError:  # the cache cannot be written: do without it
+        return Trail(str(head.id), repo.is_shallow, lazily(old_segments, changes), renamed)
     if segments == [*old_segments, f"segment-{head.id}.json"] or segments == old_segments:
-        return Trail(str(head.id), repo.is_shallow, store.loader(old_segments, changes), renamed)
-    return Trail(str(head.id), repo.is_shallow, store.loader(segments, []), renamed)
+        return Trail(str(head.id), repo.is_shallow, lazily(old_segments, changes), renamed)
+    return Trail(str(head.id), repo.is_shallow, lazily(segments, []), renamed)
 
 
 # --- published editions -----------------------------------------------------------

@@ -3,19 +3,162 @@
 The site is written into a temporary folder beside the output and swapped in at
 the end, so a failed or interrupted build leaves the previous output untouched.
 A folder that this tool did not write is never replaced.
+
+One build at a time writes into a folder: a build holds the folder's lock, a file
+``.<name>.lock`` beside it (never inside, so the published site stays exactly its
+manifest), removed when the build ends. The operating system releases the lock of
+a build that was killed; the next build then tidies what that build left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from site_builder import manifest
-from site_builder.errors import UsageError
+from site_builder.errors import SiteBuilderError, UsageError
 
 MARKER = manifest.MARKER
+LOCK_TIMEOUT = 600.0  # seconds a build waits for another build of the same folder
+_POLL = 0.1
+
+# The locks this process holds, by folder and thread: a build inside a locked section
+# (the CLI locks around the whole build) does not wait for itself.
+_held: dict[tuple[Path, int], int] = {}
+
+
+class Busy(SiteBuilderError):
+    """Another build holds the output folder's lock (exit 2)."""
+
+
+def lock_file(out: Path) -> Path:
+    """The lock file of the output folder ``out``: beside it, hidden."""
+    out = out.resolve()
+    return out.with_name(f".{out.name}.lock")
+
+
+@contextlib.contextmanager
+def lock(
+    out: Path, timeout: float = LOCK_TIMEOUT, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the lock of the output folder ``out``: wait up to ``timeout`` seconds for it.
+
+    ``on_wait`` is called once if another build holds the lock; ``Busy`` is raised
+    when it is still held after ``timeout`` (0: do not wait).
+    """
+    key = (out.resolve(), threading.get_ident())
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    path = lock_file(out)
+    fd = _acquire(out, path, timeout, on_wait)
+    _held[key] = 1
+    try:
+        yield
+    finally:
+        del _held[key]
+        _release(path, fd)
+
+
+def _acquire(out: Path, path: Path, timeout: float, on_wait: Callable[[], None] | None) -> int:
+    deadline = time.monotonic() + timeout
+    waited = False
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(
+                f"无法创建锁文件 {path}：{exc.strerror}。请检查输出目录所在文件夹是否可写。"
+            ) from exc
+        try:
+            if _try_lock(fd):
+                if _is_current(fd, path):
+                    return fd
+                os.close(fd)  # the holder removed the file as it finished: lock the new one
+                continue
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            waited_for = f"等待 {timeout:g} 秒后仍未结束" if timeout else "未等待（等待时间为 0）"
+            raise Busy(
+                f"另一个构建正在写入 {out}（锁文件 {path}），{waited_for}，已停止。"
+                "请稍后再试，或用 --lock-timeout 设置等待时间。"
+            )
+        if not waited and on_wait is not None:
+            on_wait()
+        waited = True
+        time.sleep(_POLL)
+
+
+if sys.platform == "win32":  # no flock: lock the file's first byte, and keep the file
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _is_current(fd: int, path: Path) -> bool:
+        return True
+
+    def _release(path: Path, fd: int) -> None:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        finally:
+            os.close(fd)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _is_current(fd: int, path: Path) -> bool:
+        """Whether ``fd`` is still the file at ``path`` (a finished holder removes it)."""
+        try:
+            return os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            return False
+
+    def _release(path: Path, fd: int) -> None:
+        try:
+            path.unlink(missing_ok=True)  # while still locked: a waiter then locks a new file
+        finally:
+            os.close(fd)
+
+
+def _tidy(out: Path) -> None:
+    """Clear what a killed build left beside ``out``; restore the previous output if it was moved away."""
+    for entry in sorted(out.parent.iterdir()):
+        if not entry.is_dir() or entry.is_symlink():
+            continue
+        if entry.name.startswith(f".{out.name}.old-"):
+            if not out.exists() and (entry / MARKER).is_file():
+                entry.rename(out)  # killed between the two renames of the swap
+            else:
+                shutil.rmtree(entry)
+        elif entry.name.startswith(f".{out.name}.building-"):
+            shutil.rmtree(entry)
 
 
 def write_site(
@@ -23,11 +166,17 @@ def write_site(
 ) -> None:
     """Replace ``out`` with exactly ``files`` and their manifest (written last), atomically."""
     out = out.resolve()
+    with lock(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _tidy(out)
+        _write(out, files, commit, time)
+
+
+def _write(out: Path, files: dict[str, bytes], commit: str | None, time: int | None) -> None:
     if out.exists() and not (out / MARKER).is_file() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(
             f"输出目录 {out} 已存在且不是 site-builder 生成的，为避免覆盖其中的文件，已停止。请指定空目录或新目录。"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         # The manifest last: a copy cut short by an interrupted transfer fails verification.

@@ -8,6 +8,8 @@ a file of the same name in the folder that ``custom_dir`` in site.yaml names.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,10 +35,36 @@ def template_dirs(ds: Dataset) -> list[Path]:
     return dirs
 
 
+class TemplateUnreadable(Exception):
+    """A template file that exists but cannot be read: its path and why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja2's file loader, naming the file it cannot read (permissions, not UTF-8)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except jinja2.TemplateNotFound:  # an OSError too
+            raise
+        except (OSError, UnicodeDecodeError) as exc:
+            found = (Path(d) / template for d in self.searchpath)
+            path = next((p for p in found if p.is_file()), Path(template))
+            reason = exc.strerror if isinstance(exc, OSError) else None
+            raise TemplateUnreadable(path, reason or "不是 UTF-8 编码的文本") from exc
+
+
 def environment(dirs: list[Path]) -> jinja2.Environment:
     """Return the Jinja2 environment over ``dirs`` (earlier folders override later ones)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=_Loader([str(d) for d in dirs]),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
         undefined=jinja2.ChainableUndefined,  # most fields are optional
         trim_blocks=True,
@@ -101,18 +129,84 @@ def render_site(site: Site, pages: list[Page]) -> dict[str, bytes]:
         try:
             template = env.get_template(page.template)
             html = template.render(**common, **page.context, root=root, page_path=page.path)
-        except jinja2.TemplateNotFound as exc:
-            raise SiteBuilderError(
-                f"找不到模板 {exc.name}（在 {'、'.join(str(d) for d in dirs)} 中）：请从本工具的 templates/ 复制。"
-            ) from exc
-        except jinja2.TemplateSyntaxError as exc:
-            raise SiteBuilderError(
-                f"模板语法错误：{exc.filename or exc.name}:{exc.lineno}: {exc.message}"
-            ) from exc
+        except SiteBuilderError:
+            raise
+        except Exception as exc:
+            problem = template_error(exc, ds.root, dirs)
+            if problem is None:  # not from a template: a bug of this tool, reported as one
+                raise
+            raise problem from exc
         files[page.path] = html.encode("utf-8")
     for folder in reversed(dirs):  # the site's own static files win
         static = folder / STATIC
         for path in sorted(static.rglob("*")) if static.is_dir() else []:
             if path.is_file():
-                files[f"assets/{path.relative_to(static).as_posix()}"] = path.read_bytes()
+                try:
+                    files[f"assets/{path.relative_to(static).as_posix()}"] = path.read_bytes()
+                except OSError as exc:
+                    raise SiteBuilderError(
+                        f"无法读取静态文件 {_shown(path, ds.root)}：{exc.strerror}。请检查文件权限。"
+                    ) from exc
     return files
+
+
+# --- errors in templates ------------------------------------------------------------
+
+
+def _shown(path: str | Path, root: Path) -> str:
+    """A file's path as the site's people know it: relative to the repository when inside it."""
+    full = Path(os.path.abspath(path))
+    try:
+        return full.relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return str(full)
+
+
+def _inside(path: str, folder: Path | str) -> bool:
+    return os.path.abspath(path).startswith(os.path.join(os.path.abspath(folder), ""))
+
+
+def template_error(exc: Exception, root: Path, dirs: list[Path]) -> SiteBuilderError | None:
+    """An error naming the template file (and line) that ``exc`` arose in, or None if none did.
+
+    Jinja2 rewrites a rendering error's traceback so that template code shows as
+    frames of the template file at its line; the innermost such frame is where it
+    happened (for a missing or unreadable include: the template that includes it).
+    """
+    frames: list[tuple[str, int]] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    at = [i for i, (name, _) in enumerate(frames) if any(_inside(name, d) for d in dirs)]
+    where = f"{_shown(frames[at[-1]][0], root)}:{frames[at[-1]][1]}" if at else None
+    included = f"（由 {where} 引用）" if where else ""
+    if isinstance(exc, TemplateUnreadable):
+        return SiteBuilderError(
+            f"无法读取模板 {_shown(exc.path, root)}{included}：{exc.reason}。请检查文件权限和编码。"
+        )
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        name = _shown(exc.filename, root) if exc.filename else exc.name
+        return SiteBuilderError(f"模板语法错误：{name}:{exc.lineno}：{exc.message}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        searched = "、".join(_shown(d, root) for d in dirs)
+        if where:
+            return SiteBuilderError(
+                f"模板 {where} 引用的模板 {exc.name} 不存在（在 {searched} 中查找）。"
+            )
+        return SiteBuilderError(
+            f"找不到模板 {exc.name}（在 {searched} 中）：请从本工具的 templates/ 复制。"
+        )
+    if where is None:
+        return None
+    if isinstance(exc, jinja2.UndefinedError):
+        detail = f"使用了未定义的变量或函数（{exc.message}）"
+    elif isinstance(exc, jinja2.TemplateError):
+        detail = exc.message or type(exc).__name__
+    else:
+        detail = f"{type(exc).__name__}: {exc}"
+    ours = Path(__file__).parent
+    if any(_inside(name, ours) for name, _ in frames[at[-1] + 1 :]):
+        # Raised by a filter or function of this tool that the template called.
+        detail += "（出错位置在 site-builder 的代码中：请检查传给它的值；若模板无误，请报告此问题）"
+    return SiteBuilderError(f"模板 {where} 出错：{detail}")
