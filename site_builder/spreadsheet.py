@@ -372,8 +372,9 @@ def write_workbook(
     book.properties.created = when.replace(tzinfo=None)
     book.properties.modified = when.replace(tzinfo=None)
     raw = io.BytesIO()
+    # Stored, not compressed: zip_bytes below compresses each part once, with fixed times.
     ExcelWriter(
-        book, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
+        book, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)
     ).save()  # save_workbook() would stamp the clock
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as written:
         entries = {name: written.read(name) for name in written.namelist()}
