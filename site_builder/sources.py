@@ -74,7 +74,60 @@ class _StrictLoader(_FastLoader):  # type: ignore[misc]
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's resolution for this loader's table, without its generality: called for
+        every node by libyaml, it is a tenth of the reading time."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
+    def build(self, node: yaml.Node) -> Any:
+        """Build the data of a composed document, as ``construct_document`` would.
+
+        The reader refuses anchors, aliases and tags before composing, so only the core
+        scalars, lists and mappings arrive here; building them directly is about three
+        times faster than PyYAML's constructor. Duplicate keys are recorded as in
+        ``construct_mapping``.
+        """
+        if isinstance(node, yaml.ScalarNode):
+            tag, value = node.tag, node.value
+            if tag == _STR:
+                return value
+            if tag == _INT_TAG:
+                return int(value)
+            if tag == _NULL_TAG:
+                return None
+            if tag == _BOOL_TAG:
+                return value.lower() == "true"
+            return self.construct_object(node, deep=True)  # floats, and anything unusual
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            return [self.build(item) for item in node.value]
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            seen: dict[Any, yaml.Mark] = {}
+            keys = []
+            for key_node, _ in node.value:
+                key = self.build(key_node)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "映射的键必须是简单的文字", key_node.start_mark
+                    )
+                if key in seen:
+                    self.duplicates.append((str(key), key_node.start_mark, seen[key]))
+                seen[key] = key_node.start_mark
+                keys.append(key)
+            return {
+                key: self.build(value_node)
+                for key, (_, value_node) in zip(keys, node.value, strict=True)
+            }
+        return self.construct_object(node, deep=True)
+
+
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
+_INT_TAG, _NULL_TAG, _BOOL_TAG = (f"tag:yaml.org,2002:{name}" for name in ("int", "null", "bool"))
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
 
 
@@ -223,7 +276,8 @@ def parse(path: str, text: str) -> tuple[Any, list[Problem]]:
         return None, problems
     loader = _StrictLoader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        data = None if node is None else loader.build(node)
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(_where(exc))
         return None, [
