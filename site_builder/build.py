@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import checks, downloads, history, model, output, render, report, search
+from site_builder import (
+    builds,
+    checks,
+    downloads,
+    history,
+    model,
+    output,
+    parallel,
+    render,
+    report,
+    search,
+)
 from site_builder.config import load_config
 from site_builder.errors import DataError, Problem, UsageError, warning
 from site_builder.model import Dataset
-from site_builder.pages import Site, edition_slug, plan
+from site_builder.pages import Page, Site, edition_slug, plan
 from site_builder.schemas import Schemas
+from site_builder.timings import Timings
 
 
 @dataclass(frozen=True)
@@ -22,13 +37,18 @@ class Checked:
     problems: list[Problem]
 
 
-def check_repository(root: Path, strict: bool = False) -> Checked:
+def check_repository(
+    root: Path, strict: bool = False, jobs: int = 1, timings: Timings | None = None
+) -> Checked:
     """Read the configuration and every record, check each file, then check across records."""
-    config = load_config(root)
-    schemas = Schemas(root / "schema", config.category_names)
-    dataset, problems = model.load(root, config, schemas)
-    problems += checks.check(dataset)
-    placed = report.place(problems, dataset.texts)
+    clock = timings or Timings()
+    with clock("load"):
+        config = load_config(root)
+        schemas = Schemas(root / "schema", config.category_names)
+        dataset, problems = model.load(root, config, schemas, jobs)
+    with clock("validate"):
+        problems += checks.check(dataset)
+        placed = report.place(problems, dataset.texts)
     return Checked(dataset, report.strictly(placed, strict))
 
 
@@ -36,21 +56,29 @@ CACHE = ".cache/history"
 
 
 def build(
-    root: Path, out: Path, strict: bool = False, allow_dirty: bool = False, preview: bool = False
+    root: Path,
+    out: Path,
+    strict: bool = False,
+    allow_dirty: bool = False,
+    preview: bool = False,
+    jobs: int | None = None,
+    timings: Timings | None = None,
 ) -> Checked:
     """Validate the repository, read its history, then write the site into ``out``.
 
     Nothing is written when the data has errors, or when data files have uncommitted
     changes (unless ``allow_dirty``; a ``preview`` allows them and marks them on the pages).
+    ``jobs`` processes share the work (one per core by default); ``timings`` collects
+    the time each stage took.
     """
-    checked = check_repository(root, strict)
-    git = history.published(
-        root, root / CACHE, checked.dataset.config.raw.get("editions", {}).get("tag_pattern")
-    )
-    # A power withheld today is left out of every edition's downloads too.
-    withheld = {p.id for p in checked.dataset.powers.values() if not p.data["disclosure"]["public"]}
-    edition_files, edition_problems = _edition_downloads(root, git, withheld)
-    problems = checked.problems + report.strictly(_history_problems(git) + edition_problems, strict)
+    clock = timings or Timings()
+    jobs = parallel.jobs_for(jobs)
+    checked = check_repository(root, strict, jobs, clock)
+    with clock("history"):
+        git = history.published(
+            root, root / CACHE, checked.dataset.config.raw.get("editions", {}).get("tag_pattern")
+        )
+    problems = checked.problems + report.strictly(_history_problems(git), strict)
     if report.has_errors(problems):
         raise DataError(problems)
     if git.uncommitted and not (allow_dirty or preview):
@@ -58,19 +86,100 @@ def build(
         raise UsageError(
             f"数据有未提交的修改（{listed}）：网站只发布已提交的内容。请先提交，或使用 --allow-dirty 构建预览。"
         )
+    inputs = builds.inputs_key(checked.dataset, git, preview)
+    earlier = builds.unchanged(root, out, inputs)
+    if earlier is not None:  # the same inputs built this very output: nothing to do
+        clock.notes["unchanged"] = True
+        problems += report.strictly(earlier, strict)
+        if report.has_errors(problems):
+            raise DataError(problems)
+        return Checked(checked.dataset, problems)
+    with clock("editions"):
+        # A power withheld today is left out of every edition's downloads too.
+        withheld = {
+            p.id for p in checked.dataset.powers.values() if not p.data["disclosure"]["public"]
+        }
+        edition_files, edition_problems = _edition_downloads(root, git, withheld)
+    problems += report.strictly(edition_problems, strict)
+    if report.has_errors(problems):
+        raise DataError(problems)
     built_editions = frozenset(
         e.tag
         for e in git.editions
         if f"editions/{edition_slug(e.tag)}/data/powers.json" in edition_files
     )
-    site, pages = plan(checked.dataset, git, preview, built_editions)
-    index = search.shards(site)
-    files = render.render_site(site, [*pages, search.page(site, index)])
-    files |= search.files(root, index)
-    files |= downloads.files(site)
+    with clock("model"):
+        site, pages = plan(checked.dataset, git, preview, built_editions)
+    with clock("render, search and downloads"):
+        files = _render(site, pages, root, jobs, clock)
     files |= edition_files
-    output.write_site(out, files, site.commit, site.time)
+    with clock("write"):
+        output.write_site(out, files, site.commit, site.time)
+        builds.remember(root, out, inputs, edition_problems)
     return Checked(checked.dataset, problems)
+
+
+Task = Callable[[], tuple[dict[str, float], dict[str, bytes]]]
+
+
+def _render(
+    site: Site, pages: list[Page], root: Path, jobs: int, clock: Timings
+) -> dict[str, bytes]:
+    """Render the pages, build the search index and make the downloads, side by side.
+
+    The pages are dealt round-robin into one share per process, so that each share
+    holds a like mix of light and heavy pages. Each task reports its own time, and
+    the time its pages spent drawing flowcharts.
+    """
+
+    def timed(name: str, work: Callable[[], dict[str, bytes]]) -> Task:
+        def task() -> tuple[dict[str, float], dict[str, bytes]]:
+            drawn = render.flowchart_seconds()
+            start = time.perf_counter()
+            result = work()
+            seconds = time.perf_counter() - start
+            drawing = render.flowchart_seconds() - drawn
+            return {name: seconds - drawing, "flowcharts": drawing}, result
+
+        return task
+
+    def searching() -> dict[str, bytes]:
+        index = search.shards(site)
+        return render.render_site(site, [search.page(site, index)]) | search.files(root, index)
+
+    parts = downloads.data_parts(site)
+    shares = _shares(pages, max(1, jobs) * 2)
+    tasks = [
+        *(timed("downloads", part) for part in parts),
+        timed("search", searching),
+        *(timed("render", functools.partial(render.render_site, site, share)) for share in shares),
+    ]
+    files: dict[str, bytes] = {}
+    data: dict[str, bytes] = {}
+    for i, (seconds, result) in enumerate(parallel.run(tasks, jobs)):
+        for name, value in seconds.items():
+            if value or name != "flowcharts":
+                clock.add(name, value)
+        (data if i < len(parts) else files).update(result)
+    with clock("downloads"):
+        files |= downloads.finish(site, data)
+    return files
+
+
+def _shares(pages: list[Page], count: int) -> list[list[Page]]:
+    """Deal the pages into ``count`` shares of like cost, heaviest first (a gazette costs
+    as much as the powers it holds); each share keeps the pages' order."""
+    weight = {id(p): len(p.context.get("views") or ()) + 1 for p in pages}
+    loads = [0] * count
+    owner: dict[int, int] = {}
+    for page in sorted(pages, key=lambda p: -weight[id(p)]):
+        lightest = loads.index(min(loads))
+        owner[id(page)] = lightest
+        loads[lightest] += weight[id(page)]
+    shares: list[list[Page]] = [[] for _ in range(count)]
+    for page in pages:
+        shares[owner[id(page)]].append(page)
+    return [share for share in shares if share]
 
 
 def _edition_downloads(

@@ -18,6 +18,7 @@ import click
 
 from site_builder import __version__, build, output, report
 from site_builder.errors import DataError, SiteBuilderError
+from site_builder.timings import Timings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -127,12 +128,32 @@ def validate(ctx: click.Context, fmt: str, strict: bool) -> None:
     metavar="SECONDS",
     help="另一个构建正在写入同一输出目录时，最多等待的秒数；0 表示不等待，立即退出。",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="同时使用的进程数；0 表示每个处理器核心一个。Processes to use (0: one per core).",
+)
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="构建后列出各阶段用时。Print how long each stage took.",
+)
 @FORMAT
 @STRICT
 @click.pass_context
 @reported
 def build_command(
-    ctx: click.Context, out: str, allow_dirty: bool, lock_timeout: float, fmt: str, strict: bool
+    ctx: click.Context,
+    out: str,
+    allow_dirty: bool,
+    lock_timeout: float,
+    jobs: int,
+    timings: bool,
+    fmt: str,
+    strict: bool,
 ) -> None:
     """校验数据并生成网站；数据有错误时不写入任何文件。
 
@@ -147,11 +168,21 @@ def build_command(
             f"另一个构建正在写入 {out.rstrip('/')}/，等待中…（最多 {lock_timeout:g} 秒）", err=True
         )
 
+    clock = Timings()
     with output.lock(target, lock_timeout, waiting):
-        checked = build.build(root, target, strict, allow_dirty=allow_dirty)
+        checked = build.build(
+            root, target, strict, allow_dirty=allow_dirty, jobs=jobs, timings=clock
+        )
     if checked.problems:
         _print_problems(checked.problems, fmt)
-    click.echo(f"已生成网站：{target}", err=True)
+    if timings:
+        for stage in clock.stages:
+            mark = "（与其他阶段并行）" if stage.parallel else ""
+            click.echo(f"  {stage.name:<30} {stage.seconds:8.2f} 秒{mark}", err=True)
+    if clock.notes.get("unchanged"):
+        click.echo(f"输入没有变化，输出已是最新：{target}", err=True)
+    else:
+        click.echo(f"已生成网站：{target}", err=True)
 
 
 @main.command("serve")

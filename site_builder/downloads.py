@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import io
 import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -245,13 +246,31 @@ def catalogue(site: Site) -> list[DownloadFile]:
     return found
 
 
+def data_parts(site: Site) -> list[Callable[[], dict[str, bytes]]]:
+    """The data files, made in parts that can run side by side: the tables (CSV and
+    JSON), the zips, the workbook."""
+
+    def tables() -> dict[str, bytes]:
+        rows = {t.name: table_rows(site, t) for t in TABLES}
+        return {t.path: csv_bytes(t, rows[t.name]) for t in TABLES} | json_files(site)
+
+    def workbook() -> dict[str, bytes]:
+        rows = {t.name: table_rows(site, t) for t in TABLES}
+        return {f"{DATA}/powers.xlsx": xlsx_bytes(site, rows)}
+
+    return [tables, functools.partial(zip_files, site), workbook]
+
+
 def data_files(site: Site) -> tuple[dict[str, bytes], list[DownloadFile]]:
     """The data files and their catalogue, with sizes."""
-    rows = {t.name: table_rows(site, t) for t in TABLES}
-    files = {t.path: csv_bytes(t, rows[t.name]) for t in TABLES}
-    files |= json_files(site)
-    files |= zip_files(site)
-    files[f"{DATA}/powers.xlsx"] = xlsx_bytes(site, rows)
+    files: dict[str, bytes] = {}
+    for part in data_parts(site):
+        files |= part()
+    return files, catalogued(site, files)
+
+
+def catalogued(site: Site, files: dict[str, bytes]) -> list[DownloadFile]:
+    """The catalogue of the data files, with their sizes."""
     listed = [
         DownloadFile(
             f.path, f.format, f.mediatype, f.title, f.row, f.table, f.group, len(files[f.path])
@@ -259,7 +278,7 @@ def data_files(site: Site) -> tuple[dict[str, bytes], list[DownloadFile]]:
         for f in catalogue(site)
     ]
     assert sorted(f.path for f in listed) == sorted(files), "每个下载文件都应在目录中"
-    return files, listed
+    return listed
 
 
 def download_pages(
@@ -327,7 +346,14 @@ def files(site: Site, withheld: Collection[str] = ()) -> dict[str, bytes]:
     ``withheld``: ids of powers to leave out as well (those not public now, for an edition).
     """
     site = without(site, withheld)
-    out, listed = data_files(site)
+    out, _ = data_files(site)
+    return finish(site, out)
+
+
+def finish(site: Site, out: dict[str, bytes]) -> dict[str, bytes]:
+    """With the data files made: the data package, the schemas and the downloads pages."""
+    out = dict(out)
+    listed = catalogued(site, out)
     package = datapackage.descriptor(site, listed, out, dictionary(site))
     out[datapackage.PATH] = package
     schemas = schema_files(site)

@@ -27,11 +27,21 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manifest(files: dict[str, bytes], commit: str | None, time: int | None) -> dict[str, bytes]:
-    """Return build.json and SHA256SUMS for ``files`` (path -> bytes)."""
+def manifest(
+    files: dict[str, bytes],
+    commit: str | None,
+    time: int | None,
+    digests: dict[str, str] | None = None,
+) -> dict[str, bytes]:
+    """Return build.json and SHA256SUMS for ``files`` (path -> bytes).
+
+    ``digests`` are the files' SHA-256 when already computed.
+    """
     listed = sorted(path for path in files if path not in NOT_LISTED)
+    known = digests or {}
     entries = [
-        {"path": path, "bytes": len(files[path]), "sha256": digest(files[path])} for path in listed
+        {"path": path, "bytes": len(files[path]), "sha256": known.get(path) or digest(files[path])}
+        for path in listed
     ]
     doc = {
         "tool": "site-builder",

@@ -13,8 +13,10 @@ a build that was killed; the next build then tidies what that build left.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -177,12 +179,19 @@ def _write(out: Path, files: dict[str, bytes], commit: str | None, time: int | N
         raise UsageError(
             f"输出目录 {out} 已存在且不是 site-builder 生成的，为避免覆盖其中的文件，已停止。请指定空目录或新目录。"
         )
+    digests = {rel: manifest.digest(data) for rel, data in files.items()}
+    listing = manifest.manifest(files, commit, time, digests)
+    kept = _unchanged(out, digests)
+    if len(kept) == len(files) and _same(out, listing):
+        return  # nothing changed: the output is left exactly as it is
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         # The manifest last: a copy cut short by an interrupted transfer fails verification.
-        for rel, data in [*sorted(files.items()), *manifest.manifest(files, commit, time).items()]:
+        for rel, data in [*sorted(files.items()), *listing.items()]:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
+            if rel in kept and _link(out / rel, target):
+                continue
             target.write_bytes(data)
         (staging / MARKER).write_text(
             "This folder is written by site-builder; it is replaced on every build.\n"
@@ -198,3 +207,58 @@ def _write(out: Path, files: dict[str, bytes], commit: str | None, time: int | N
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _unchanged(out: Path, digests: dict[str, str]) -> set[str]:
+    """Files of the previous build in ``out`` with the same bytes as now, to keep, not rewrite.
+
+    A file counts when its manifest entry has the same SHA-256 and the file on disk still
+    has the listed size and was not modified after the manifest was written (it is
+    written last); a file touched since is written again.
+    """
+    built = out / manifest.BUILD_JSON
+    try:
+        since = built.stat().st_mtime_ns
+        entries = json.loads(built.read_bytes())["files"]
+        listed = {e["path"]: e for e in entries}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    kept = set()
+    for rel, sha in digests.items():
+        entry = listed.get(rel)
+        if not isinstance(entry, dict) or entry.get("sha256") != sha:
+            continue
+        try:
+            st = (out / rel).lstat()
+        except OSError:
+            continue
+        if (
+            stat.S_ISREG(st.st_mode)
+            and st.st_size == entry.get("bytes")
+            and st.st_mtime_ns <= since
+        ):
+            kept.add(rel)
+    return kept
+
+
+def _same(out: Path, listing: dict[str, bytes]) -> bool:
+    """Whether ``out`` already holds exactly this manifest (and nothing was added to it)."""
+    try:
+        if not all((out / name).read_bytes() == data for name, data in listing.items()):
+            return False
+        listed = {e["path"] for e in json.loads(listing[manifest.BUILD_JSON])["files"]}
+    except (OSError, ValueError, KeyError):
+        return False
+    present = {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() or p.is_symlink()
+    }
+    return present - manifest.NOT_LISTED == listed and (out / MARKER).is_file()
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link an unchanged file into the new output; False where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True

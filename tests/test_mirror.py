@@ -154,6 +154,8 @@ def test_an_interrupted_build_leaves_the_previous_output(
     out = tmp_path / "out"
     build(published.repo.root, out)
     before = files(out)
+    published.repo.power(LICENCE, name="新名称")  # with nothing changed, nothing is written
+    published.commit("改名")
 
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

@@ -1,0 +1,103 @@
+"""What each output folder was last built from, so that a build with the same inputs
+into an intact output does nothing at all.
+
+The inputs are everything a build reads: this tool's code, every data file (by the
+SHA-256 computed as it was read), site.yaml, the schemas, the templates and static
+files, lunr.js, what git says (the commit, the editions, uncommitted files) and
+SOURCE_DATE_EPOCH. The record lives in ``.cache/builds.json``; like every cache it is
+dropped when damaged, and the output is trusted only when every file its manifest
+lists is still there, unmodified since the manifest was written, with nothing added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from site_builder import cache, manifest, render, search
+from site_builder.errors import Problem
+from site_builder.history import Published
+from site_builder.model import Dataset
+
+FILE = "builds.json"
+
+
+def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
+    """One SHA-256 over every input of a build of ``ds``."""
+    h = hashlib.sha256(cache.code_fingerprint().encode())
+
+    def add(label: str, data: bytes) -> None:
+        h.update(f"{label}\0{len(data)}\0".encode() + data)
+
+    def read(path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError:  # rendering names the file that cannot be read
+            return b"\0unreadable"
+
+    add("digests", json.dumps(sorted(ds.digests.items())).encode())
+    root = ds.root
+    for path in [root / "site.yaml", *sorted((root / "schema").glob("*.json"))]:
+        add(path.name, read(path) if path.is_file() else b"")
+    for folder in render.template_dirs(ds):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                add(path.relative_to(folder).as_posix(), read(path))
+    folder = search.lunr_dir(root, search.PACKAGE_ROOT)
+    for name in sorted(search.LUNR_FILES):
+        add(name, read(folder / name))
+    state = {
+        "commit": git.commit,
+        "time": git.commit_time,
+        "shallow": git.shallow,
+        "uncommitted": list(git.uncommitted),
+        "editions": [[e.tag, e.commit] for e in git.editions],
+        "preview": preview,
+        "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+    }
+    add("git", json.dumps(state, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _record(root: Path) -> dict[str, Any]:
+    found = cache.load(cache.folder(root) / FILE, cache.code_fingerprint())
+    return found if isinstance(found, dict) else {}
+
+
+def unchanged(root: Path, out: Path, key: str) -> list[Problem] | None:
+    """The problems the last build reported, if it had these inputs and its output is intact."""
+    entry = _record(root).get(str(out.resolve()))
+    if not isinstance(entry, dict) or entry.get("key") != key or not intact(out):
+        return None
+    try:
+        return [Problem.from_json(p) for p in entry.get("problems", [])]
+    except (TypeError, ValueError):
+        return None
+
+
+def remember(root: Path, out: Path, key: str, problems: list[Problem]) -> None:
+    record = _record(root)
+    record[str(out.resolve())] = {
+        "key": key,
+        "problems": [p.to_json() for p in problems],
+    }
+    cache.save(cache.folder(root) / FILE, cache.code_fingerprint(), record)
+
+
+def intact(out: Path) -> bool:
+    """Whether ``out`` holds exactly what its manifest lists, none of it touched since."""
+    built = out / manifest.BUILD_JSON
+    try:
+        since = built.stat().st_mtime_ns
+        listed = {e["path"]: e["bytes"] for e in json.loads(built.read_bytes())["files"]}
+        for rel, size in listed.items():
+            st = (out / rel).lstat()
+            if st.st_size != size or st.st_mtime_ns > since or not os.path.isfile(out / rel):
+                return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir()}
+    return present - manifest.NOT_LISTED == set(listed) and (out / manifest.MARKER).is_file()
