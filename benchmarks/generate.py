@@ -1158,6 +1158,8 @@ def generate(
     for name in ("schema", "templates"):
         shutil.copytree(PROJECT / name, out / name)
     shutil.copytree(PROJECT / "data/flows", out / "data/flows")
+    # As a real site repository would: the build's cache and output are not committed.
+    (out / ".gitignore").write_text("/.cache/\n/public/\n/.public.*\n", encoding="utf-8")
     result = Generated()
     config = site_config(city, base_url)
     (out / "site.yaml").write_text(

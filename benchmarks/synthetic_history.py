@@ -513,7 +513,9 @@ def commit(
     merged; ``squash`` is the share of pull requests squashed instead of merged.
     """
     repo = pygit2.init_repository(str(out), initial_head="main")
-    (out / ".gitignore").write_text("public/\n", encoding="utf-8")
+    gitignore = out / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("/.cache/\n/public/\n/.public.*\n", encoding="utf-8")
     blobs: dict[str, pygit2.Oid | None] = {
         path.relative_to(out).as_posix(): repo.create_blob(path.read_bytes())
         for path in sorted(out.rglob("*"))

@@ -1,7 +1,9 @@
-"""The benchmark generator: a valid, deterministic repository of the stated shape and history."""
+"""The benchmarks: a valid, deterministic generated repository, and the build benchmark runs."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +28,7 @@ def files(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts
+        if p.is_file() and not {".git", ".cache"} & set(p.relative_to(root).parts)
     }
 
 
@@ -99,3 +101,41 @@ def test_fast_writer_matches_the_canonical_form(repo: Path) -> None:
         data, problems = sources.parse(path.name, path.read_text(encoding="utf-8"))
         assert not problems
         assert generate.dump(data) == sources.dump(data)
+
+
+def test_the_build_benchmark_runs_and_its_one_change_build_matches_a_cold_one(
+    tmp_path: Path,
+) -> None:
+    """The benchmark as CI runs it, at a small size: figures are printed, never asserted."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT / "benchmarks" / "build_bench.py"),
+            "--records",
+            "30",
+            "--runs",
+            "1",
+            "--no-hugo",
+            "--work",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    stages = {line["stage"] for line in lines if "stage" in line}
+    assert {
+        "load",
+        "validate",
+        "history",
+        "model",
+        "render",
+        "search",
+        "downloads",
+        "write",
+    } <= stages
+    summary = lines[-1]
+    assert summary["records"] == 30
+    assert summary["one_change_identical_to_cold"] is True
+    assert summary["cold_s"] > 0 and summary["warm_s"] > 0 and summary["one_change_s"] > 0
