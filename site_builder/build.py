@@ -111,8 +111,9 @@ def build(
     with clock("model"):
         site, pages = plan(checked.dataset, git, preview, built_editions)
     with clock("render, search and downloads"):
-        files = _render(site, pages, root, jobs, clock)
-    files |= edition_files
+        files, data = _render(site, pages, root, jobs, clock)
+    with clock("downloads"):  # the catalogue, the data package and the downloads pages
+        files |= downloads.finish(site, data) | edition_files
     with clock("write"):
         output.write_site(out, files, site.commit, site.time)
         builds.remember(root, out, inputs, edition_problems)
@@ -124,12 +125,12 @@ Task = Callable[[], tuple[dict[str, float], dict[str, bytes]]]
 
 def _render(
     site: Site, pages: list[Page], root: Path, jobs: int, clock: Timings
-) -> dict[str, bytes]:
-    """Render the pages, build the search index and make the downloads, side by side.
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Render the pages, build the search index and make the data files, side by side.
 
-    The pages are dealt round-robin into one share per process, so that each share
-    holds a like mix of light and heavy pages. Each task reports its own time, and
-    the time its pages spent drawing flowcharts.
+    Returns the pages and search files, and the data files. The pages are dealt into
+    two shares per process, of like cost, so that no worker waits long for another.
+    Each task reports its own time, and the time its pages spent drawing flowcharts.
     """
 
     def timed(name: str, work: Callable[[], dict[str, bytes]]) -> Task:
@@ -161,9 +162,7 @@ def _render(
             if value or name != "flowcharts":
                 clock.add(name, value)
         (data if i < len(parts) else files).update(result)
-    with clock("downloads"):
-        files |= downloads.finish(site, data)
-    return files
+    return files, data
 
 
 def _shares(pages: list[Page], count: int) -> list[list[Page]]:

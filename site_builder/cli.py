@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from site_builder import __version__, build, output, report
+from site_builder import __version__, build, output, parallel, report
 from site_builder.errors import DataError, SiteBuilderError
 from site_builder.timings import Timings
 
@@ -102,7 +102,7 @@ def validate(ctx: click.Context, fmt: str, strict: bool) -> None:
 
     Check every data file, then every rule across records.
     """
-    checked = build.check_repository(_root(ctx), strict)
+    checked = build.check_repository(_root(ctx), strict, parallel.jobs_for(None))
     _print_problems(checked.problems, fmt)
     sys.exit(1 if report.has_errors(checked.problems) else 0)
 

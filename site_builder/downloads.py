@@ -247,8 +247,8 @@ def catalogue(site: Site) -> list[DownloadFile]:
 
 
 def data_parts(site: Site) -> list[Callable[[], dict[str, bytes]]]:
-    """The data files, made in parts that can run side by side: the tables (CSV and
-    JSON), the zips, the workbook."""
+    """The data files, made in parts that can run side by side: the workbook (the
+    longest, so first), the tables (CSV and JSON), the zips."""
 
     def tables() -> dict[str, bytes]:
         rows = {t.name: table_rows(site, t) for t in TABLES}
@@ -258,7 +258,7 @@ def data_parts(site: Site) -> list[Callable[[], dict[str, bytes]]]:
         rows = {t.name: table_rows(site, t) for t in TABLES}
         return {f"{DATA}/powers.xlsx": xlsx_bytes(site, rows)}
 
-    return [tables, functools.partial(zip_files, site), workbook]
+    return [workbook, tables, functools.partial(zip_files, site)]
 
 
 def data_files(site: Site) -> tuple[dict[str, bytes], list[DownloadFile]]:
