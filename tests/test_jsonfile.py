@@ -35,5 +35,9 @@ def test_pretty_writes_what_the_standard_library_writes(value: Any) -> None:
 
 
 def test_the_cases_orjson_writes_differently_are_caught() -> None:
-    for value in ({"small": 1e-07, "large": 1e22}, [2**65], {"text": "1e5 件"}):
+    nan, inf = float("nan"), float("inf")
+    for value in ({"small": 1e-07, "large": 1e22}, [2**65], {"text": "1e5 件"}, [inf, -inf]):
+        assert jsonfile.pretty(value) == reference(value)
+    assert jsonfile.pretty([nan]) == reference([nan])  # NaN, which is not equal to itself
+    for value in ({"sha256": "3e5f" * 16, "count": 12},):  # hex text is orjson's to write
         assert jsonfile.pretty(value) == reference(value)
