@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from site_builder.build import check_repository
 from site_builder.flowchart import (
@@ -549,3 +551,43 @@ def test_black_and_white_shapes() -> None:
     assert 'stroke-dasharray="5 3"' not in fc.svg  # no back edge here: dashes mean going back
     cyc = render("cyc", SYNTHETIC["cycles"])
     assert 'stroke-dasharray="5 3"' in cyc.svg
+
+
+# ---------------------------------------------------------------- property test
+
+UNITS = ["申请人", "综合受理窗口", "业务科室", "分管领导", "局长办公会议"]
+
+
+@st.composite
+def flows(draw: st.DrawFn) -> Steps:
+    """A random flow of 1-10 steps: any lanes, names, time limits, next steps and branches."""
+    n = draw(st.integers(1, 10))
+    ids = [f"s{i}" for i in range(n)]
+    words = st.text(alphabet="环节审查决定送达ABC 1（）、", min_size=1, max_size=40)
+    steps: Steps = []
+    for i in range(n):
+        step: dict[str, Any] = {"id": ids[i], "name": draw(words)}
+        unit = draw(st.none() | st.sampled_from(UNITS))
+        if unit:
+            step["unit"] = unit
+        if draw(st.booleans()):
+            step["time_limit"] = {"value": draw(st.sampled_from([0, 1.5, 20])), "unit": "工作日"}
+        if draw(st.booleans()):
+            step["next"] = draw(st.sampled_from(ids))
+        branches = []
+        for j in range(draw(st.integers(0, 3))):
+            label = draw(words) + str(j)
+            if draw(st.booleans()):
+                branches.append({"label": label, "to": draw(st.sampled_from(ids))})
+            else:
+                branches.append({"label": label, "outcome": draw(words)})
+        if branches:
+            step["branches"] = branches
+        steps.append(step)
+    return steps
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(flows())
+def test_no_two_boxes_or_labels_overlap_in_any_flow(steps: Steps) -> None:
+    check_geometry(render("property", steps), steps)
