@@ -24,7 +24,7 @@ from typing import Any
 import pygit2
 
 from site_builder import sources
-from site_builder.errors import UsageError
+from site_builder.errors import SiteBuilderError, UsageError
 
 # What a revision's site is built from.
 SOURCES = ("site.yaml", "data", "schema", "templates")
@@ -101,10 +101,16 @@ def export(
     repo: pygit2.Repository, commit: pygit2.Commit, dest: Path, names: tuple[str, ...] = SOURCES
 ) -> Path:
     """Write the sources of ``commit`` into ``dest`` without touching the work tree; return ``dest``."""
-    for rel, data in files_at(repo, commit, names).items():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    try:
+        for rel, data in files_at(repo, commit, names).items():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    except OSError as exc:  # a full disk, a permission: say so, not an internal error
+        raise SiteBuilderError(
+            f"无法把提交 {str(commit.id)[:12]} 的文件写入临时目录 {dest}：{exc.strerror or exc}。"
+            "请检查磁盘空间和写入权限。"
+        ) from exc
     return dest
 
 

@@ -204,6 +204,13 @@ def _write(out: Path, files: dict[str, bytes], commit: str | None, time: int | N
         staging.rename(out)
         if old is not None:
             shutil.rmtree(old)
+    except OSError as exc:  # a full disk, a permission: say so, and that nothing was lost
+        shutil.rmtree(staging, ignore_errors=True)
+        where = f"（{exc.filename}）" if exc.filename else ""
+        raise SiteBuilderError(
+            f"写入网站失败：{exc.strerror or exc}{where}。原有的 {out} 保持不变；"
+            "请检查磁盘空间和写入权限后重新构建。"
+        ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

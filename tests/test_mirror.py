@@ -15,6 +15,7 @@ from conftest import LICENCE, PROJECT, Git
 
 from site_builder import output
 from site_builder.build import build
+from site_builder.errors import SiteBuilderError
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -135,15 +136,18 @@ def test_a_build_failing_midway_leaves_the_previous_output(
     calls = {"n": 0}
 
     def flaky(self: Path, data: bytes) -> int:  # type: ignore[override]
-        calls["n"] += 1
-        if calls["n"] == 20:
-            raise OSError(28, "No space left on device")
+        if ".out.building-" in str(self):  # the 20th file written into the new output
+            calls["n"] += 1
+            if calls["n"] == 20:
+                raise OSError(28, "No space left on device")
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", flaky)
-    with pytest.raises(OSError):
+    with pytest.raises(SiteBuilderError) as caught:
         build(published.repo.root, out)
     monkeypatch.undo()
+    assert "No space left on device" in str(caught.value)
+    assert "保持不变" in str(caught.value)  # says what happened, and that nothing was lost
     assert files(out) == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
 
@@ -167,3 +171,34 @@ def test_an_interrupted_build_leaves_the_previous_output(
         build(published.repo.root, out)
     assert files(out) == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_full_disk_is_reported_without_a_traceback(
+    published: Git, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the command line: what happened, that nothing was lost, exit 2."""
+    from click.testing import CliRunner
+
+    from site_builder.cli import main
+
+    out = tmp_path / "out"
+    build(published.repo.root, out)
+    before = files(out)
+    published.repo.power(LICENCE, name="新名称")
+    published.commit("改名")
+    real = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:  # type: ignore[override]
+        if ".out.building-" in str(self):
+            raise OSError(28, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    result = CliRunner().invoke(
+        main, ["-C", str(published.repo.root), "build", "--out", str(out)], catch_exceptions=False
+    )
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert "写入网站失败：No space left on device" in result.output
+    assert "保持不变" in result.output and "Traceback" not in result.output
+    assert files(out) == before
