@@ -124,14 +124,21 @@ def test_verify_reports_each_kind_of_damage(published: Git, tmp_path: Path, dama
     assert result.stdout.startswith(expected)
 
 
-def test_a_build_failing_midway_leaves_the_previous_output(
-    published: Git, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    out = tmp_path / "out"
+def built_then_changed(published: Git, out: Path) -> dict[str, bytes]:
+    """Build into ``out``, then commit a change (with nothing changed, a build writes
+    nothing); return the first output."""
     build(published.repo.root, out)
     before = files(out)
     published.repo.power(LICENCE, name="新名称")
     published.commit("改名")
+    return before
+
+
+def test_a_build_failing_midway_leaves_the_previous_output(
+    published: Git, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    before = built_then_changed(published, out)
     real = Path.write_bytes
     calls = {"n": 0}
 
@@ -156,10 +163,7 @@ def test_an_interrupted_build_leaves_the_previous_output(
     published: Git, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    build(published.repo.root, out)
-    before = files(out)
-    published.repo.power(LICENCE, name="新名称")  # with nothing changed, nothing is written
-    published.commit("改名")
+    before = built_then_changed(published, out)
 
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -182,10 +186,7 @@ def test_a_full_disk_is_reported_without_a_traceback(
     from site_builder.cli import main
 
     out = tmp_path / "out"
-    build(published.repo.root, out)
-    before = files(out)
-    published.repo.power(LICENCE, name="新名称")
-    published.commit("改名")
+    before = built_then_changed(published, out)
     real = Path.write_bytes
 
     def full(self: Path, data: bytes) -> int:  # type: ignore[override]
