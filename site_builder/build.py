@@ -11,6 +11,7 @@ from pathlib import Path
 
 from site_builder import (
     builds,
+    cache,
     checks,
     downloads,
     history,
@@ -45,14 +46,20 @@ def check_repository(
     with clock("load"):
         config = load_config(root)
         schemas = Schemas(root / "schema", config.category_names)
-        dataset, problems = model.load(root, config, schemas, jobs)
+        folder = builds.cache_dir(root)
+        dataset, problems = model.load(root, config, schemas, jobs, folder)
     with clock("validate"):
+        if folder is None:
+            problems.append(warning(cache.FOLDER, (), TRACKED_CACHE, "tracked-cache"))
         problems += checks.check(dataset)
         placed = report.place(problems, dataset.texts)
     return Checked(dataset, report.strictly(placed, strict))
 
 
-CACHE = ".cache/history"
+TRACKED_CACHE = (
+    "git 跟踪了 .cache/ 中的文件：缓存应由构建在本机生成，不应随数据提交，因此本次未使用缓存。"
+    "请从仓库中删除（git rm -r --cached .cache）。"
+)
 
 
 def build(
@@ -74,9 +81,12 @@ def build(
     clock = timings or Timings()
     jobs = parallel.jobs_for(jobs)
     checked = check_repository(root, strict, jobs, clock)
+    folder = builds.cache_dir(root)
     with clock("history"):
         git = history.published(
-            root, root / CACHE, checked.dataset.config.raw.get("editions", {}).get("tag_pattern")
+            root,
+            folder / "history" if folder else None,
+            checked.dataset.config.raw.get("editions", {}).get("tag_pattern"),
         )
     problems = checked.problems + report.strictly(_history_problems(git), strict)
     if report.has_errors(problems):
@@ -87,7 +97,7 @@ def build(
             f"数据有未提交的修改（{listed}）：网站只发布已提交的内容。请先提交，或使用 --allow-dirty 构建预览。"
         )
     inputs = builds.inputs_key(checked.dataset, git, preview)
-    earlier = builds.unchanged(root, out, inputs)
+    earlier = builds.unchanged(folder, out, inputs)
     if earlier is not None:  # the same inputs built this very output: nothing to do
         clock.notes["unchanged"] = True
         problems += report.strictly(earlier, strict)
@@ -116,7 +126,7 @@ def build(
         files |= downloads.finish(site, data) | edition_files
     with clock("write"):
         output.write_site(out, files, site.commit, site.time)
-        builds.remember(root, out, inputs, edition_problems)
+        builds.remember(folder, out, inputs, edition_problems)
     return Checked(checked.dataset, problems)
 
 

@@ -17,12 +17,22 @@ import os
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, manifest, render, search
+from site_builder import cache, history, manifest, render, search
 from site_builder.errors import Problem
 from site_builder.history import Published
 from site_builder.model import Dataset
 
 FILE = "builds.json"
+
+
+def cache_dir(root: Path) -> Path | None:
+    """The build cache of ``root``, or None when git tracks anything in it.
+
+    A cache that arrives with the sources (a pull request can force-add an ignored
+    file) was not made here: it could map a file's bytes to other data, or forge the
+    history. Such a cache is neither read nor written, and the build says so.
+    """
+    return None if history.tracks(root, cache.FOLDER) else cache.folder(root)
 
 
 def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
@@ -62,14 +72,15 @@ def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
     return h.hexdigest()
 
 
-def _record(root: Path) -> dict[str, Any]:
-    found = cache.load(cache.folder(root) / FILE, cache.code_fingerprint())
+def _record(folder: Path | None) -> dict[str, Any]:
+    found = cache.load(folder / FILE, cache.code_fingerprint()) if folder else None
     return found if isinstance(found, dict) else {}
 
 
-def unchanged(root: Path, out: Path, key: str) -> list[Problem] | None:
-    """The problems the last build reported, if it had these inputs and its output is intact."""
-    entry = _record(root).get(str(out.resolve()))
+def unchanged(folder: Path | None, out: Path, key: str) -> list[Problem] | None:
+    """The problems the last build reported, if it had these inputs and its output is intact
+    (``folder`` is the build cache; None: there is none)."""
+    entry = _record(folder).get(str(out.resolve()))
     if not isinstance(entry, dict) or entry.get("key") != key or not intact(out):
         return None
     try:
@@ -78,13 +89,15 @@ def unchanged(root: Path, out: Path, key: str) -> list[Problem] | None:
         return None
 
 
-def remember(root: Path, out: Path, key: str, problems: list[Problem]) -> None:
-    record = _record(root)
+def remember(folder: Path | None, out: Path, key: str, problems: list[Problem]) -> None:
+    if folder is None:
+        return
+    record = _record(folder)
     record[str(out.resolve())] = {
         "key": key,
         "problems": [p.to_json() for p in problems],
     }
-    cache.save(cache.folder(root) / FILE, cache.code_fingerprint(), record)
+    cache.save(folder / FILE, cache.code_fingerprint(), record)
 
 
 def intact(out: Path) -> bool:

@@ -99,10 +99,11 @@ class Entries:
     ``close`` writes the file if anything changed, dropping paths not seen this time.
     """
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(self, path: Path | None, key: str) -> None:
+        """``path`` None: an empty table that is never written (no cache)."""
         self.path = path
         self.key = key
-        found = load(path, key)
+        found = load(path, key) if path else None
         self._old: dict[str, list[Any]] = found if isinstance(found, dict) else {}
         self._new: dict[str, list[Any]] = {}
         self.hits = 0
@@ -125,5 +126,5 @@ class Entries:
             self.put(name, sha, value)
 
     def close(self) -> None:
-        if self._new.keys() != self._old.keys() or self.misses:
+        if self.path and (self._new.keys() != self._old.keys() or self.misses):
             save(self.path, self.key, dict(sorted(self._new.items())))

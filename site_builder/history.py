@@ -56,6 +56,27 @@ def open_repository(root: Path) -> pygit2.Repository | None:
     return None if repo.is_bare else repo
 
 
+def tracks(root: Path, folder: str) -> bool:
+    """Whether git tracks any file under ``folder`` of ``root`` (in the index or at HEAD)."""
+    repo = open_repository(root)
+    if repo is None:
+        return False
+    workdir = Path(repo.workdir).resolve()
+    try:
+        prefix = (root.resolve() / folder).relative_to(workdir).as_posix().rstrip("/") + "/"
+    except ValueError:
+        return False
+    if any(entry.path.startswith(prefix) for entry in repo.index):
+        return True
+    if repo.head_is_unborn:
+        return False
+    try:
+        repo.head.peel(pygit2.Commit).tree[prefix.rstrip("/")]
+    except KeyError:
+        return False
+    return True
+
+
 def resolve(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
     """Return the commit that ``revision`` (a branch, tag, commit id, HEAD~2 …) names."""
     try:

@@ -188,12 +188,17 @@ def _expected_id(kind: str, rel: str) -> str:
 
 
 def load(
-    root: Path, config: SiteConfig, schemas: Schemas, jobs: int = 1
+    root: Path,
+    config: SiteConfig,
+    schemas: Schemas,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
 ) -> tuple[Dataset, list[Problem]]:
     """Read every data file, check each against its schema, and gather the valid records.
 
-    Each file's reading and schema check is cached by its content (``.cache/records``);
-    files not in the cache are checked on ``jobs`` processes.
+    Each file's reading and schema check is cached by its content in ``cache_dir``
+    (``records.json``; None: no cache); files not in the cache are checked on ``jobs``
+    processes.
     """
     files, problems = discover(root)
     dataset = Dataset(root=root, config=config)
@@ -203,7 +208,7 @@ def load(
     }
     power_paths: dict[str, str] = {}
     for (kind, rel), (data, found, errors) in zip(
-        files, _checked_files(root, files, schemas, jobs, dataset.digests), strict=True
+        files, _checked_files(root, files, schemas, jobs, dataset.digests, cache_dir), strict=True
     ):
         problems += found
         if data is None:
@@ -261,13 +266,18 @@ PARALLEL_FROM = 200  # fewer uncached files than this are not worth starting pro
 
 
 def _checked_files(
-    root: Path, files: list[tuple[str, str]], schemas: Schemas, jobs: int, digests: dict[str, str]
+    root: Path,
+    files: list[tuple[str, str]],
+    schemas: Schemas,
+    jobs: int,
+    digests: dict[str, str],
+    cache_dir: Path | None,
 ) -> list[Checked]:
     """Read and schema-check every file, reusing the cached result for the same bytes.
 
     ``digests`` receives the SHA-256 of every file read.
     """
-    entries = cache.Entries(cache.folder(root) / CACHE_FILE, schemas.fingerprint)
+    entries = cache.Entries(cache_dir / CACHE_FILE if cache_dir else None, schemas.fingerprint)
     results: list[Checked | None] = []
     todo: list[tuple[int, str, str, bytes]] = []
     for kind, rel in files:

@@ -184,3 +184,28 @@ def test_a_cached_record_is_checked_again_under_a_changed_schema(git: Git, tmp_p
     with pytest.raises(DataError) as caught:
         build(root, tmp_path / "second")
     assert any(p.pointer == ("name",) for p in caught.value.problems)
+
+
+def test_a_cache_committed_with_the_sources_is_neither_read_nor_written(
+    git: Git, tmp_path: Path
+) -> None:
+    """A pull request can force-add an ignored .cache/ that maps a file's bytes to other data."""
+    root = git.repo.root
+    build(root, tmp_path / "first")
+    path = root / ".cache" / model.CACHE_FILE
+    head, body = path.read_bytes().split(b"\n", 1)
+    forged = body.replace("某某许可".encode(), "伪造许可".encode())
+    doc = json.loads(head)
+    doc["sha256"] = cache.digest(forged)  # a forger can compute the checksum too
+    path.write_bytes(json.dumps(doc).encode() + b"\n" + forged)
+    git.git.index.add(".cache/" + model.CACHE_FILE)  # force-added, as `git add -f` would
+    git.git.index.write()
+    git.commit("夹带缓存")
+    committed = path.read_bytes()
+    checked = build(root, tmp_path / "second")
+    second = files(tmp_path / "second")
+    assert "伪造许可".encode() not in b"".join(second.values())
+    assert "某某许可".encode() in second["powers/zq-a-xk-001.html"]
+    assert path.read_bytes() == committed  # a tracked file is never written
+    assert [p.rule for p in checked.problems] == ["tracked-cache"]
+    assert "git rm -r --cached .cache" in checked.problems[0].message
