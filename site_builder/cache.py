@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -106,13 +105,11 @@ class Entries:
         found = load(path, key) if path else None
         self._old: dict[str, list[Any]] = found if isinstance(found, dict) else {}
         self._new: dict[str, list[Any]] = {}
-        self.hits = 0
         self.misses = 0
 
     def get(self, name: str, sha: str) -> Any | None:
         entry = self._old.get(name)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == sha:
-            self.hits += 1
             self._new[name] = entry
             return entry[1]
         self.misses += 1
@@ -120,10 +117,6 @@ class Entries:
 
     def put(self, name: str, sha: str, value: Any) -> None:
         self._new[name] = [sha, value]
-
-    def put_all(self, items: Iterable[tuple[str, str, Any]]) -> None:
-        for name, sha, value in items:
-            self.put(name, sha, value)
 
     def close(self) -> None:
         if self.path and (self._new.keys() != self._old.keys() or self.misses):

@@ -57,6 +57,3 @@ class Timings:
     def add(self, name: str, seconds: float) -> None:
         """A stage measured in a worker process."""
         self.stages.append(Stage(name, seconds, peak_mb(), parallel=True))
-
-    def total(self) -> float:
-        return sum(s.seconds for s in self.stages if not s.parallel)
