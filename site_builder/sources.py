@@ -12,6 +12,7 @@ and ``2016-11-21`` stay strings), so what a person reads is what the builder get
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,18 @@ class _StrictLoader(_FastLoader):  # type: ignore[misc]
         self.duplicates: list[tuple[str, yaml.Mark, yaml.Mark]] = []
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = self._keys(node, lambda key_node: self.construct_object(key_node, deep=True))
+        return {
+            key: self.construct_object(value_node, deep=deep)
+            for key, (_, value_node) in zip(keys, node.value, strict=True)
+        }
+
+    def _keys(self, node: yaml.MappingNode, make: Callable[[yaml.Node], Any]) -> list[Any]:
+        """A mapping's keys, made by ``make``: each a simple value, duplicates recorded."""
         seen: dict[Any, yaml.Mark] = {}
+        keys = []
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
+            key = make(key_node)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise yaml.constructor.ConstructorError(
                     None, None, "映射的键必须是简单的文字", key_node.start_mark
@@ -68,11 +78,8 @@ class _StrictLoader(_FastLoader):  # type: ignore[misc]
             if key in seen:
                 self.duplicates.append((str(key), key_node.start_mark, seen[key]))
             seen[key] = key_node.start_mark
-        mapping: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
+            keys.append(key)
+        return keys
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         """PyYAML's resolution for this loader's table, without its generality: called for
@@ -90,8 +97,8 @@ class _StrictLoader(_FastLoader):  # type: ignore[misc]
 
         The reader refuses anchors, aliases and tags before composing, so only the core
         scalars, lists and mappings arrive here; building them directly is about three
-        times faster than PyYAML's constructor. Duplicate keys are recorded as in
-        ``construct_mapping``.
+        times faster than PyYAML's constructor. Keys are checked and duplicates recorded by
+        ``_keys``, as in ``construct_mapping``.
         """
         if isinstance(node, yaml.ScalarNode):
             tag, value = node.tag, node.value
@@ -107,18 +114,7 @@ class _StrictLoader(_FastLoader):  # type: ignore[misc]
         if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
             return [self.build(item) for item in node.value]
         if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
-            seen: dict[Any, yaml.Mark] = {}
-            keys = []
-            for key_node, _ in node.value:
-                key = self.build(key_node)
-                if not isinstance(key, str | int | float | bool) and key is not None:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "映射的键必须是简单的文字", key_node.start_mark
-                    )
-                if key in seen:
-                    self.duplicates.append((str(key), key_node.start_mark, seen[key]))
-                seen[key] = key_node.start_mark
-                keys.append(key)
+            keys = self._keys(node, self.build)
             return {
                 key: self.build(value_node)
                 for key, (_, value_node) in zip(keys, node.value, strict=True)
