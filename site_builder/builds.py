@@ -81,7 +81,7 @@ def unchanged(folder: Path | None, out: Path, key: str) -> list[Problem] | None:
     """The problems the last build reported, if it had these inputs and its output is intact
     (``folder`` is the build cache; None: there is none)."""
     entry = _record(folder).get(str(out.resolve()))
-    if not isinstance(entry, dict) or entry.get("key") != key or not intact(out):
+    if not isinstance(entry, dict) or entry.get("key") != key or not manifest.intact(out):
         return None
     try:
         return [Problem.from_json(p) for p in entry.get("problems", [])]
@@ -98,19 +98,3 @@ def remember(folder: Path | None, out: Path, key: str, problems: list[Problem]) 
         "problems": [p.to_json() for p in problems],
     }
     cache.save(folder / FILE, cache.code_fingerprint(), record)
-
-
-def intact(out: Path) -> bool:
-    """Whether ``out`` holds exactly what its manifest lists, none of it touched since."""
-    built = out / manifest.BUILD_JSON
-    try:
-        since = built.stat().st_mtime_ns
-        listed = {e["path"]: e["bytes"] for e in json.loads(built.read_bytes())["files"]}
-        for rel, size in listed.items():
-            st = (out / rel).lstat()
-            if st.st_size != size or st.st_mtime_ns > since or not os.path.isfile(out / rel):
-                return False
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir()}
-    return present - manifest.NOT_LISTED == set(listed) and (out / manifest.MARKER).is_file()

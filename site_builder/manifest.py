@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,41 @@ def manifest(
         BUILD_JSON: jsonfile.pretty(doc),
         SHA256SUMS: sums.encode("utf-8"),
     }
+
+
+def untouched(folder: Path) -> dict[str, str | None] | None:
+    """Every file the manifest of ``folder`` lists: its SHA-256 when the file is still as
+    written (a regular file of the listed size, not modified after build.json, which is
+    written last), else None. None when build.json cannot be read.
+
+    The cheap check a build makes of its previous output: no file is read or hashed.
+    ``verify`` is the thorough one.
+    """
+    built = folder / BUILD_JSON
+    try:
+        since = built.stat().st_mtime_ns
+        listed = {e["path"]: e for e in json.loads(built.read_bytes())["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    found: dict[str, str | None] = {}
+    for rel, entry in listed.items():
+        try:
+            st = (folder / rel).lstat()
+        except OSError:
+            found[rel] = None
+            continue
+        same = st.st_size == entry.get("bytes") and st.st_mtime_ns <= since
+        found[rel] = entry.get("sha256") if stat.S_ISREG(st.st_mode) and same else None
+    return found
+
+
+def intact(folder: Path) -> bool:
+    """Whether ``folder`` holds exactly what its manifest lists, none of it touched since."""
+    found = untouched(folder)
+    if found is None or None in found.values():
+        return False
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+    return present - NOT_LISTED == set(found) and (folder / MARKER).is_file()
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,8 @@ a build that was killed; the next build then tidies what that build left.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
-import stat
 import sys
 import tempfile
 import threading
@@ -217,35 +215,10 @@ def _write(out: Path, files: dict[str, bytes], commit: str | None, time: int | N
 
 
 def _unchanged(out: Path, digests: dict[str, str]) -> set[str]:
-    """Files of the previous build in ``out`` with the same bytes as now, to keep, not rewrite.
-
-    A file counts when its manifest entry has the same SHA-256 and the file on disk still
-    has the listed size and was not modified after the manifest was written (it is
-    written last); a file touched since is written again.
-    """
-    built = out / manifest.BUILD_JSON
-    try:
-        since = built.stat().st_mtime_ns
-        entries = json.loads(built.read_bytes())["files"]
-        listed = {e["path"]: e for e in entries}
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
-    kept = set()
-    for rel, sha in digests.items():
-        entry = listed.get(rel)
-        if not isinstance(entry, dict) or entry.get("sha256") != sha:
-            continue
-        try:
-            st = (out / rel).lstat()
-        except OSError:
-            continue
-        if (
-            stat.S_ISREG(st.st_mode)
-            and st.st_size == entry.get("bytes")
-            and st.st_mtime_ns <= since
-        ):
-            kept.add(rel)
-    return kept
+    """Files of the previous build in ``out`` with the same bytes as now, to keep, not rewrite:
+    same SHA-256 in its manifest, and still as written (``manifest.untouched``)."""
+    previous = manifest.untouched(out) or {}
+    return {rel for rel, sha in digests.items() if previous.get(rel) == sha}
 
 
 def _same(out: Path, listing: dict[str, bytes]) -> bool:
@@ -253,13 +226,9 @@ def _same(out: Path, listing: dict[str, bytes]) -> bool:
     try:
         if not all((out / name).read_bytes() == data for name, data in listing.items()):
             return False
-        listed = {e["path"] for e in json.loads(listing[manifest.BUILD_JSON])["files"]}
-    except (OSError, ValueError, KeyError):
+    except OSError:
         return False
-    present = {
-        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() or p.is_symlink()
-    }
-    return present - manifest.NOT_LISTED == listed and (out / MARKER).is_file()
+    return manifest.intact(out)
 
 
 def _link(source: Path, target: Path) -> bool:
