@@ -36,6 +36,8 @@ class Checked:
 
     dataset: Dataset
     problems: list[Problem]
+    # The build cache used (None: none, as when git tracks it), for the build to go on with.
+    cache_dir: Path | None = None
 
 
 def check_repository(
@@ -53,7 +55,7 @@ def check_repository(
             problems.append(warning(cache.FOLDER, (), TRACKED_CACHE, "tracked-cache"))
         problems += checks.check(dataset)
         placed = report.place(problems, dataset.texts)
-    return Checked(dataset, report.strictly(placed, strict))
+    return Checked(dataset, report.strictly(placed, strict), folder)
 
 
 TRACKED_CACHE = (
@@ -81,7 +83,7 @@ def build(
     clock = timings or Timings()
     jobs = parallel.jobs_for(jobs)
     checked = check_repository(root, strict, jobs, clock)
-    folder = builds.cache_dir(root)
+    folder = checked.cache_dir
     with clock("history"):
         git = history.published(
             root,
@@ -103,7 +105,7 @@ def build(
         problems += report.strictly(earlier, strict)
         if report.has_errors(problems):
             raise DataError(problems)
-        return Checked(checked.dataset, problems)
+        return Checked(checked.dataset, problems, folder)
     with clock("editions"):
         # A power withheld today is left out of every edition's downloads too.
         withheld = {
@@ -127,7 +129,7 @@ def build(
     with clock("write"):
         output.write_site(out, files, site.commit, site.time)
         builds.remember(folder, out, inputs, edition_problems)
-    return Checked(checked.dataset, problems)
+    return Checked(checked.dataset, problems, folder)
 
 
 Task = Callable[[], tuple[dict[str, float], dict[str, bytes]]]

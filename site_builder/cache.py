@@ -22,13 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import site_builder
+from site_builder.manifest import digest
 
 FOLDER = ".cache"
 FORMAT = 1
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, parallel, sources
+from site_builder import cache, manifest, parallel, sources
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, error, warning
 from site_builder.schemas import Schemas
@@ -285,7 +285,7 @@ def _checked_files(
         if raw is None:
             results.append((None, problems, []))
             continue
-        digests[rel] = cache.digest(raw)
+        digests[rel] = manifest.digest(raw)
         hit = entries.get(f"{kind}:{rel}", digests[rel])
         results.append(_from_json(hit) if hit is not None else None)
         if hit is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import DEPARTMENT, LICENCE, Git, Repo
 
-from site_builder import cache, model
+from site_builder import cache, manifest, model
 from site_builder.build import build
 from site_builder.errors import DataError
 
@@ -196,7 +196,7 @@ def test_a_cache_committed_with_the_sources_is_neither_read_nor_written(
     head, body = path.read_bytes().split(b"\n", 1)
     forged = body.replace("某某许可".encode(), "伪造许可".encode())
     doc = json.loads(head)
-    doc["sha256"] = cache.digest(forged)  # a forger can compute the checksum too
+    doc["sha256"] = manifest.digest(forged)  # a forger can compute the checksum too
     path.write_bytes(json.dumps(doc).encode() + b"\n" + forged)
     git.git.index.add(".cache/" + model.CACHE_FILE)  # force-added, as `git add -f` would
     git.git.index.write()
