@@ -15,6 +15,7 @@ from site_builder import (
     checks,
     downloads,
     history,
+    manifest,
     model,
     output,
     parallel,
@@ -122,53 +123,60 @@ def build(
     )
     with clock("model"):
         site, pages = plan(checked.dataset, git, preview, built_editions)
-    with clock("render, search and downloads"):
-        files, data = _render(site, pages, root, jobs, clock)
-    with clock("downloads"):  # the catalogue, the data package and the downloads pages
-        files |= downloads.finish(site, data) | edition_files
-    with clock("write"):
-        output.write_site(out, files, site.commit, site.time)
-        builds.remember(folder, out, inputs, edition_problems)
+    with output.staged(out) as staging:
+        written = staging.put(render.static_files(site.ds) | edition_files)
+        with clock("render, search and downloads"):
+            pages_written, data = _render(site, pages, root, jobs, clock, staging)
+        with clock("downloads"):  # the catalogue, the data package and the downloads pages
+            written |= pages_written | data | staging.put(downloads.finish(site, data))
+        with clock("write"):
+            staging.publish(written, site.commit, site.time)
+    builds.remember(folder, out, inputs, edition_problems)
     return Checked(checked.dataset, problems, folder)
 
 
-Task = Callable[[], tuple[dict[str, float], dict[str, bytes]]]
+Written = dict[str, manifest.Entry]
+Task = Callable[[], tuple[dict[str, float], Written]]
 
 
 def _render(
-    site: Site, pages: list[Page], root: Path, jobs: int, clock: Timings
-) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Render the pages, build the search index and make the data files, side by side.
+    site: Site, pages: list[Page], root: Path, jobs: int, clock: Timings, staging: output.Staging
+) -> tuple[Written, Written]:
+    """Render the pages, build the search index and make the data files, side by side,
+    each task writing its files into the new output as it finishes.
 
-    Returns the pages and search files, and the data files. The pages are dealt into
-    two shares per process, of like cost, so that no worker waits long for another.
-    Each task reports its own time, and the time its pages spent drawing flowcharts.
+    Returns what was written: the pages and search files, and the data files. The
+    pages are dealt into two shares per process, of like cost, so that no worker waits
+    long for another. Each task reports its own time, the time its pages spent drawing
+    flowcharts, and the time it spent writing.
     """
 
     def timed(name: str, work: Callable[[], dict[str, bytes]]) -> Task:
-        def task() -> tuple[dict[str, float], dict[str, bytes]]:
+        def task() -> tuple[dict[str, float], Written]:
             drawn = render.flowchart_seconds()
             start = time.perf_counter()
             result = work()
-            seconds = time.perf_counter() - start
+            made = time.perf_counter()
+            written = staging.put(result)
             drawing = render.flowchart_seconds() - drawn
-            return {name: seconds - drawing, "flowcharts": drawing}, result
+            seconds = {name: made - start - drawing, "flowcharts": drawing}
+            return seconds | {"write": time.perf_counter() - made}, written
 
         return task
 
     def searching() -> dict[str, bytes]:
         index = search.shards(site)
-        return render.render_site(site, [search.page(site, index)]) | search.files(root, index)
+        return render.render_pages(site, [search.page(site, index)]) | search.files(root, index)
 
     parts = downloads.data_parts(site)
     shares = _shares(pages, max(1, jobs) * 2)
     tasks = [
         *(timed("downloads", part) for part in parts),
         timed("search", searching),
-        *(timed("render", functools.partial(render.render_site, site, share)) for share in shares),
+        *(timed("render", functools.partial(render.render_pages, site, share)) for share in shares),
     ]
-    files: dict[str, bytes] = {}
-    data: dict[str, bytes] = {}
+    files: Written = {}
+    data: Written = {}
     for i, (seconds, result) in enumerate(parallel.run(tasks, jobs)):
         for name, value in seconds.items():
             if value or name != "flowcharts":

@@ -7,8 +7,8 @@ their format, size and hash, without a schema.
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from site_builder import jsonfile
 
 if TYPE_CHECKING:
     from site_builder.downloads import DownloadFile
+    from site_builder.manifest import Entry
     from site_builder.pages import Site
     from site_builder.tables import ColumnDoc, Table
 
@@ -70,10 +71,11 @@ def version(site: Site) -> str | None:
 def descriptor(
     site: Site,
     listed: list[DownloadFile],
-    files: dict[str, bytes],
+    files: Mapping[str, Entry],
     columns: dict[str, list[ColumnDoc]],
 ) -> bytes:
-    """The data package descriptor, as bytes (sorted keys, two-space indent)."""
+    """The data package descriptor, as bytes (sorted keys, two-space indent); ``files``
+    are the data files' sizes and hashes."""
     raw = site.config.raw
     base = str(raw.get("base_url") or "").rstrip("/")
     name = f"{site.config.jurisdiction}-quanze-qingdan"
@@ -108,7 +110,7 @@ def descriptor(
     if base:
         package["homepage"] = base + "/"
     for f in listed:
-        data = files[f.path]
+        written = files[f.path]
         resource: dict[str, Any] = {
             "name": resource_name(f),
             "path": f.path.removeprefix("data/"),
@@ -116,8 +118,8 @@ def descriptor(
             "description": f.row,
             "format": f.format,
             "mediatype": f.mediatype,
-            "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "bytes": written.size,
+            "hash": "sha256:" + written.sha256,
         }
         if f.format in ("csv", "json"):
             resource["encoding"] = "utf-8"

@@ -18,13 +18,14 @@ import functools
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from site_builder import datapackage, jsonfile, render, spreadsheet
 from site_builder.archive import stamp, zip_bytes
+from site_builder.manifest import Entry, entries
 from site_builder.model import Record
 from site_builder.pages import Page, Site
 from site_builder.tables import (
@@ -247,33 +248,24 @@ def catalogue(site: Site) -> list[DownloadFile]:
 
 
 def data_parts(site: Site) -> list[Callable[[], dict[str, bytes]]]:
-    """The data files, made in parts that can run side by side: the workbook (the
-    longest, so first), the tables (CSV and JSON), the zips."""
+    """The data files, made in parts that can run side by side: the tables as CSV and
+    as the workbook (the longest, so first; the rows are made once for both), the
+    JSON files, the zips."""
 
     def tables() -> dict[str, bytes]:
         rows = {t.name: table_rows(site, t) for t in TABLES}
-        return {t.path: csv_bytes(t, rows[t.name]) for t in TABLES} | json_files(site)
+        return {t.path: csv_bytes(t, rows[t.name]) for t in TABLES} | {
+            f"{DATA}/powers.xlsx": xlsx_bytes(site, rows)
+        }
 
-    def workbook() -> dict[str, bytes]:
-        rows = {t.name: table_rows(site, t) for t in TABLES}
-        return {f"{DATA}/powers.xlsx": xlsx_bytes(site, rows)}
-
-    return [workbook, tables, functools.partial(zip_files, site)]
+    return [tables, functools.partial(json_files, site), functools.partial(zip_files, site)]
 
 
-def data_files(site: Site) -> tuple[dict[str, bytes], list[DownloadFile]]:
-    """The data files and their catalogue, with sizes."""
-    files: dict[str, bytes] = {}
-    for part in data_parts(site):
-        files |= part()
-    return files, catalogued(site, files)
-
-
-def catalogued(site: Site, files: dict[str, bytes]) -> list[DownloadFile]:
+def catalogued(site: Site, files: Mapping[str, Entry]) -> list[DownloadFile]:
     """The catalogue of the data files, with their sizes."""
     listed = [
         DownloadFile(
-            f.path, f.format, f.mediatype, f.title, f.row, f.table, f.group, len(files[f.path])
+            f.path, f.format, f.mediatype, f.title, f.row, f.table, f.group, files[f.path].size
         )
         for f in catalogue(site)
     ]
@@ -346,16 +338,18 @@ def files(site: Site, withheld: Collection[str] = ()) -> dict[str, bytes]:
     ``withheld``: ids of powers to leave out as well (those not public now, for an edition).
     """
     site = without(site, withheld)
-    out, _ = data_files(site)
-    return finish(site, out)
+    out: dict[str, bytes] = {}
+    for part in data_parts(site):
+        out |= part()
+    return out | finish(site, entries(out))
 
 
-def finish(site: Site, out: dict[str, bytes]) -> dict[str, bytes]:
-    """With the data files made: the data package, the schemas and the downloads pages."""
-    out = dict(out)
-    listed = catalogued(site, out)
-    package = datapackage.descriptor(site, listed, out, dictionary(site))
-    out[datapackage.PATH] = package
+def finish(site: Site, data: Mapping[str, Entry]) -> dict[str, bytes]:
+    """With the data files made (``data``: their sizes and hashes): the data package,
+    the schemas and the downloads pages."""
+    listed = catalogued(site, data)
+    package = datapackage.descriptor(site, listed, data, dictionary(site))
+    out = {datapackage.PATH: package}
     schemas = schema_files(site)
     out |= schemas
     entry = DownloadFile(
@@ -368,6 +362,4 @@ def finish(site: Site, out: dict[str, bytes]) -> dict[str, bytes]:
         size=len(package),
     )
     pages = download_pages(site, listed, entry, schemas)
-    rendered = render.render_site(site, pages)
-    out |= {page.path: rendered[page.path] for page in pages}
-    return out
+    return out | render.render_pages(site, pages)

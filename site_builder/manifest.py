@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,21 +29,28 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manifest(
-    files: dict[str, bytes],
-    commit: str | None,
-    time: int | None,
-    digests: dict[str, str] | None = None,
-) -> dict[str, bytes]:
-    """Return build.json and SHA256SUMS for ``files`` (path -> bytes).
+@dataclass(frozen=True)
+class Entry:
+    """What the manifest says of one file: its size and SHA-256."""
 
-    ``digests`` are the files' SHA-256 when already computed.
-    """
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Entry:
+        return cls(len(data), digest(data))
+
+
+def entries(files: Mapping[str, bytes]) -> dict[str, Entry]:
+    """The manifest entries of ``files`` (path -> bytes)."""
+    return {path: Entry.of(data) for path, data in files.items()}
+
+
+def manifest(files: Mapping[str, Entry], commit: str | None, time: int | None) -> dict[str, bytes]:
+    """Return build.json and SHA256SUMS for ``files`` (path -> size and hash)."""
     listed = sorted(path for path in files if path not in NOT_LISTED)
-    known = digests or {}
-    entries = [
-        {"path": path, "bytes": len(files[path]), "sha256": known.get(path) or digest(files[path])}
-        for path in listed
+    items = [
+        {"path": path, "bytes": files[path].size, "sha256": files[path].sha256} for path in listed
     ]
     doc = {
         "tool": "site-builder",
@@ -51,9 +59,9 @@ def manifest(
         "time": datetime.fromtimestamp(time, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if time is not None
         else None,
-        "files": entries,
+        "files": items,
     }
-    sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in entries)
+    sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in items)
     return {
         BUILD_JSON: jsonfile.pretty(doc),
         SHA256SUMS: sums.encode("utf-8"),

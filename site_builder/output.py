@@ -19,7 +19,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import manifest
@@ -161,64 +162,99 @@ def _tidy(out: Path) -> None:
             shutil.rmtree(entry)
 
 
-def write_site(
-    out: Path, files: dict[str, bytes], commit: str | None = None, time: int | None = None
-) -> None:
-    """Replace ``out`` with exactly ``files`` and their manifest (written last), atomically."""
+@contextlib.contextmanager
+def staged(out: Path) -> Iterator[Staging]:
+    """A new output for ``out``, written into a folder beside it while the site is made,
+    then swapped in by ``Staging.publish``. Any failure removes it and leaves ``out``
+    exactly as it was. Holds the lock of ``out`` throughout.
+    """
     out = out.resolve()
     with lock(out):
         out.parent.mkdir(parents=True, exist_ok=True)
         _tidy(out)
-        _write(out, files, commit, time)
+        if (
+            out.exists()
+            and not (out / MARKER).is_file()
+            and (not out.is_dir() or any(out.iterdir()))
+        ):
+            raise UsageError(
+                f"输出目录 {out} 已存在且不是 site-builder 生成的，为避免覆盖其中的文件，已停止。请指定空目录或新目录。"
+            )
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+        except OSError as exc:
+            raise _failed(out, exc) from exc
+        try:
+            yield Staging(out, folder, manifest.untouched(out) or {})
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # gone already once published
 
 
-def _write(out: Path, files: dict[str, bytes], commit: str | None, time: int | None) -> None:
-    if out.exists() and not (out / MARKER).is_file() and (not out.is_dir() or any(out.iterdir())):
-        raise UsageError(
-            f"输出目录 {out} 已存在且不是 site-builder 生成的，为避免覆盖其中的文件，已停止。请指定空目录或新目录。"
-        )
-    digests = {rel: manifest.digest(data) for rel, data in files.items()}
-    listing = manifest.manifest(files, commit, time, digests)
-    kept = _unchanged(out, digests)
-    if len(kept) == len(files) and _same(out, listing):
-        return  # nothing changed: the output is left exactly as it is
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
-        # The manifest last: a copy cut short by an interrupted transfer fails verification.
-        for rel, data in [*sorted(files.items()), *listing.items()]:
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if rel in kept and _link(out / rel, target):
-                continue
-            target.write_bytes(data)
-        (staging / MARKER).write_text(
-            "This folder is written by site-builder; it is replaced on every build.\n"
-        )
-        os.chmod(staging, 0o755)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        staging.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except OSError as exc:  # a full disk, a permission: say so, and that nothing was lost
-        shutil.rmtree(staging, ignore_errors=True)
-        where = f"（{exc.filename}）" if exc.filename else ""
-        raise SiteBuilderError(
-            f"写入网站失败：{exc.strerror or exc}{where}。原有的 {out} 保持不变；"
-            "请检查磁盘空间和写入权限后重新构建。"
-        ) from exc
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+@dataclass
+class Staging:
+    """The new output being written: files go in as they are made, from this process
+    or from its forked workers, each of which returns the entries of what it wrote."""
+
+    out: Path  # the output folder to replace
+    folder: Path  # the new output, beside it
+    previous: dict[str, str | None]  # the files of ``out`` still as written: path -> SHA-256
+    _made: set[Path] = field(default_factory=set)  # folders this process has made
+
+    def put(self, files: Mapping[str, bytes]) -> dict[str, manifest.Entry]:
+        """Write ``files`` into the new output and return their manifest entries. A file
+        whose bytes ``out`` holds unchanged is hard-linked from it (keeping its inode)."""
+        written: dict[str, manifest.Entry] = {}
+        try:
+            for rel, data in files.items():
+                entry = written[rel] = manifest.Entry.of(data)
+                target = self.folder / rel
+                if target.parent not in self._made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._made.add(target.parent)
+                if self.previous.get(rel) == entry.sha256 and _link(self.out / rel, target):
+                    continue
+                # Never write through a link made a moment ago into the previous output.
+                target.unlink(missing_ok=True)
+                target.write_bytes(data)
+        except OSError as exc:
+            raise _failed(self.out, exc) from exc
+        return written
+
+    def publish(
+        self, files: Mapping[str, manifest.Entry], commit: str | None, time: int | None
+    ) -> None:
+        """Write the manifest of ``files`` (everything put), last, and swap the new output
+        in. When ``out`` already holds exactly this site it is left as it is."""
+        listing = manifest.manifest(files, commit, time)
+        kept = [rel for rel, entry in files.items() if self.previous.get(rel) == entry.sha256]
+        if len(kept) == len(files) and _same(self.out, listing):
+            return  # nothing changed: the output is left exactly as it is
+        try:
+            # The manifest last: a copy cut short by an interrupted transfer fails verification.
+            for rel, data in listing.items():
+                (self.folder / rel).write_bytes(data)
+            (self.folder / MARKER).write_text(
+                "This folder is written by site-builder; it is replaced on every build.\n"
+            )
+            os.chmod(self.folder, 0o755)
+            old = None
+            if self.out.exists():
+                old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
+                self.out.rename(old)
+            self.folder.rename(self.out)
+            if old is not None:
+                shutil.rmtree(old)
+        except OSError as exc:
+            raise _failed(self.out, exc) from exc
 
 
-def _unchanged(out: Path, digests: dict[str, str]) -> set[str]:
-    """Files of the previous build in ``out`` with the same bytes as now, to keep, not rewrite:
-    same SHA-256 in its manifest, and still as written (``manifest.untouched``)."""
-    previous = manifest.untouched(out) or {}
-    return {rel for rel, sha in digests.items() if previous.get(rel) == sha}
+def _failed(out: Path, exc: OSError) -> SiteBuilderError:
+    """A full disk, a permission: say so, and that nothing was lost."""
+    where = f"（{exc.filename}）" if exc.filename else ""
+    return SiteBuilderError(
+        f"写入网站失败：{exc.strerror or exc}{where}。原有的 {out} 保持不变；"
+        "请检查磁盘空间和写入权限后重新构建。"
+    )
 
 
 def _same(out: Path, listing: dict[str, bytes]) -> bool:

@@ -121,8 +121,8 @@ def _bar_chart(stat: Stat, root: str) -> Markup:
     )
 
 
-def render_site(site: Site, pages: list[Page]) -> dict[str, bytes]:
-    """Render ``pages`` and copy the static files: relative path -> bytes."""
+def render_pages(site: Site, pages: list[Page]) -> dict[str, bytes]:
+    """Render ``pages``: relative path -> bytes."""
     ds = site.ds
     dirs = template_dirs(ds)
     env = environment(dirs)
@@ -148,7 +148,13 @@ def render_site(site: Site, pages: list[Page]) -> dict[str, bytes]:
                 raise
             raise problem from exc
         files[page.path] = html.encode("utf-8")
-    for folder in reversed(dirs):  # the site's own static files win
+    return files
+
+
+def static_files(ds: Dataset) -> dict[str, bytes]:
+    """The files of ``templates/static/`` (and of the site's own), under ``assets/``."""
+    files: dict[str, bytes] = {}
+    for folder in reversed(template_dirs(ds)):  # the site's own static files win
         static = folder / STATIC
         for path in sorted(static.rglob("*")) if static.is_dir() else []:
             if path.is_file():
