@@ -187,18 +187,30 @@ def _render(
 
 def _shares(pages: list[Page], count: int) -> list[list[Page]]:
     """Deal the pages into ``count`` shares of like cost, heaviest first (a gazette costs
-    as much as the powers it holds); each share keeps the pages' order."""
-    weight = {id(p): len(p.context.get("views") or ()) + 1 for p in pages}
-    loads = [0] * count
-    owner: dict[int, int] = {}
-    for page in sorted(pages, key=lambda p: -weight[id(p)]):
-        lightest = loads.index(min(loads))
-        owner[id(page)] = lightest
-        loads[lightest] += weight[id(page)]
-    shares: list[list[Page]] = [[] for _ in range(count)]
+    as much as the powers it holds). A department's gazette and its powers' pages go
+    together, one after another, as they share the flowcharts drawn for them."""
+    units: dict[str, list[Page]] = {}
     for page in pages:
-        shares[owner[id(page)]].append(page)
+        units.setdefault(_unit(page), []).append(page)
+    weight = {
+        key: sum(len(p.context.get("views") or ()) + 1 for p in unit) for key, unit in units.items()
+    }
+    loads = [0] * count
+    shares: list[list[Page]] = [[] for _ in range(count)]
+    for key in sorted(units, key=lambda k: (-weight[k], k)):
+        lightest = loads.index(min(loads))
+        shares[lightest] += units[key]
+        loads[lightest] += weight[key]
     return [share for share in shares if share]
+
+
+def _unit(page: Page) -> str:
+    """The pages rendered together with ``page``: its department's, for a power or a gazette."""
+    if page.template == "gazette.html":
+        return f"department:{page.context['department'].id}"
+    if page.template == "power.html":
+        return f"department:{page.context['power'].department}"
+    return page.path
 
 
 def _edition_downloads(

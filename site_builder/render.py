@@ -102,15 +102,33 @@ def flowchart_seconds() -> float:
     return _drawing[0]
 
 
-def _flowchart(view: dict[str, Any], prefix: str = "fc") -> Markup:
+def _flowchart(view: dict[str, Any]) -> Markup:
     start = time.perf_counter()
     chart = flowchart.render_flowchart(
         view["steps"],
-        chart_id=f"{prefix}-{view['power'].id}",
+        chart_id=f"fc-{view['power'].id}",
         title=f"{view['d']['name']}运行流程图",
     )
     _drawing[0] += time.perf_counter() - start
     return Markup(chart.svg) if chart else Markup("")
+
+
+class _Flowcharts:
+    """A power's flowchart, drawn once for the two pages that show it (its own page
+    and its department's gazette, which share its view) when one call renders both."""
+
+    def __init__(self) -> None:
+        # By the view's identity; the view is held, so its identity is not reused.
+        self._waiting: dict[int, tuple[dict[str, Any], Markup]] = {}
+
+    def __call__(self, view: dict[str, Any], _prefix: str = "") -> Markup:
+        # ``_prefix``: templates copied from earlier versions pass the gazette's id
+        # prefix; the chart's ids are now the same on both pages, unique on each.
+        if id(view) in self._waiting:
+            return self._waiting.pop(id(view))[1]  # its second and last use
+        chart = _flowchart(view)
+        self._waiting[id(view)] = (view, chart)
+        return chart
 
 
 def _bar_chart(stat: Stat, root: str) -> Markup:
@@ -131,7 +149,7 @@ def render_pages(site: Site, pages: list[Page]) -> dict[str, bytes]:
         "config": ds.config.raw,
         "categories": ds.config.category_names,
         "jurisdictions": ds.jurisdictions,
-        "flowchart": _flowchart,
+        "flowchart": _Flowcharts(),
         "bar_chart": _bar_chart,
     }
     files: dict[str, bytes] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import LAW, LICENCE, PENALTY, Repo
@@ -289,6 +290,32 @@ def test_gazette_has_every_public_power_of_the_department(repo: Repo) -> None:
     assert "<details>" in read(
         repo.root / "public", "powers/zq-a-xk-001.html"
     )  # folded on the web page
+
+
+def test_a_flowchart_is_drawn_once_for_its_power_page_and_the_gazette(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from site_builder import build as pipeline
+    from site_builder import flowchart
+
+    drawn: list[str] = []
+    real = flowchart.render_flowchart
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(kwargs["chart_id"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(flowchart, "render_flowchart", counted)
+    pipeline.build(repo.root, repo.root / "public", jobs=1)
+    assert sorted(drawn) == ["fc-zq-a-cf-001", "fc-zq-a-xk-001"]  # once each, not twice
+    out = repo.root / "public"
+    svg = re.compile(r"<svg [^>]*class=\"flowchart-svg\".*?</svg>", re.S)
+    for power in ("zq-a-cf-001", "zq-a-xk-001"):
+        own = svg.findall(read(out, f"powers/{power}.html"))
+        assert len(own) == 1 and own[0] in read(out, "departments/zq-a/gazette.html")
+    for page in ("powers/zq-a-xk-001.html", "departments/zq-a/gazette.html"):
+        ids = re.findall(r' id="([^"]+)"', read(out, page))
+        assert len(ids) == len(set(ids)), page  # the shared chart's ids stay unique on each page
 
 
 def test_home_page_has_statistics_charts_with_tables(repo: Repo) -> None:
