@@ -11,9 +11,11 @@ with the real builder, each build in a fresh process:
 - one change: one power file edited and committed (as a merged pull request would
   be), then built; its output is compared with a cold build of the same commit.
 
-Prints one JSON line per stage of the first cold build (seconds, and the peak memory
-of the process and its largest worker by then), one line per run, then a final line
-with the medians. When ``hugo`` is installed it also builds the same records as
+Prints one JSON line per stage of the first cold build (seconds, and the peak resident
+memory of the process and of its largest worker by then), one line per run, then a
+final line with the medians and the peak memory: ``peak_pss_mb``, the most that the
+build and its workers used together (the sum of their proportional set sizes, sampled
+every 50 ms; Linux), and ``peak_rss_mb``, which counts their shared pages twice. When ``hugo`` is installed it also builds the same records as
 Markdown pages with Hugo and prints the ratio. Nothing is asserted: it prints figures.
 """
 
@@ -30,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -62,15 +66,64 @@ def measure(root: Path, out: Path, jobs: int | None) -> dict[str, Any]:
 
 
 def run_child(root: Path, out: Path, jobs: int | None) -> dict[str, Any]:
-    """One build in a fresh process, so that no cache in memory carries over."""
+    """One build in a fresh process, so that no cache in memory carries over; with the
+    peak memory that the build's processes used together (``pss_mb``)."""
     command = [sys.executable, __file__, "--measure", str(root), "--out", str(out)]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"build failed:\n{done.stdout}\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    with (
+        subprocess.Popen(command, stdout=PIPE, stderr=PIPE, text=True) as child,
+        ThreadPoolExecutor(1) as sampler,
+    ):
+        peak = sampler.submit(_sample, child)
+        stdout, stderr = child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"build failed:\n{stdout}\n{stderr}")
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    result["pss_mb"] = round(peak.result(), 1) or None
     return result
+
+
+def _sample(child: subprocess.Popen[str], every: float = 0.05) -> float:
+    """The peak, while ``child`` runs, of the memory that it and its workers use together,
+    in MB: the sum of their proportional set sizes (Linux only; 0 elsewhere).
+
+    A worker forked from the build shares the build's pages until either writes to
+    them; each process's resident size counts such pages in full, the proportional
+    size counts a shared page's share, so the sum is the memory actually in use.
+    """
+    peak = 0.0
+    while child.poll() is None:
+        total = sum(_pss_kb(pid) for pid in _family(child.pid))
+        peak = max(peak, total / 1024)
+        time.sleep(every)
+    return peak
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and every process descended from it."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    family = [pid]
+    for member in family:
+        family += [p for p, parent in parents.items() if parent == member]
+    return family
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def commit_all(root: Path, message: str) -> None:
@@ -207,7 +260,11 @@ def main() -> None:
         "cold_s": median(cold, "seconds"),
         "warm_s": median(warm, "seconds"),
         "one_change_s": median(changed, "seconds"),
-        "peak_mb": max(r["peak_mb"] or 0 for r in cold + warm + changed),
+        # The memory the build's processes used together, at its peak (see _sample).
+        "peak_pss_mb": max(r["pss_mb"] or 0 for r in cold + warm + changed) or None,
+        # The largest resident size of the build plus that of its largest worker: this
+        # counts the pages they share twice, and so overstates the memory used.
+        "peak_rss_mb": max(r["peak_mb"] or 0 for r in cold + warm + changed),
         "one_change_identical_to_cold": identical,
         "output_files": sum(1 for p in out.rglob("*") if p.is_file()),
     }

@@ -138,4 +138,6 @@ def test_the_build_benchmark_runs_and_its_one_change_build_matches_a_cold_one(
     summary = lines[-1]
     assert summary["records"] == 30
     assert summary["one_change_identical_to_cold"] is True
+    if sys.platform == "linux":  # the memory of the build and its workers, sampled from /proc
+        assert 0 < summary["peak_pss_mb"] < 10 * summary["peak_rss_mb"]
     assert summary["cold_s"] > 0 and summary["warm_s"] > 0 and summary["one_change_s"] > 0
