@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,6 +136,7 @@ def build(
 
 
 Written = dict[str, manifest.Entry]
+Files = Mapping[str, bytes] | Iterable[tuple[str, bytes]]  # made at once, or one by one
 Task = Callable[[], tuple[dict[str, float], Written]]
 
 
@@ -143,7 +144,7 @@ def _render(
     site: Site, pages: list[Page], root: Path, jobs: int, clock: Timings, staging: output.Staging
 ) -> tuple[Written, Written]:
     """Render the pages, build the search index and make the data files, side by side,
-    each task writing its files into the new output as it finishes.
+    each task writing its files into the new output as it makes them (pages one by one).
 
     Returns what was written: the pages and search files, and the data files. The
     pages are dealt into two shares per process, of like cost, so that no worker waits
@@ -151,16 +152,15 @@ def _render(
     flowcharts, and the time it spent writing.
     """
 
-    def timed(name: str, work: Callable[[], dict[str, bytes]]) -> Task:
+    def timed(name: str, work: Callable[[], Files]) -> Task:
         def task() -> tuple[dict[str, float], Written]:
-            drawn = render.flowchart_seconds()
+            drawn, wrote = render.flowchart_seconds(), staging.seconds
             start = time.perf_counter()
-            result = work()
-            made = time.perf_counter()
-            written = staging.put(result)
+            written = staging.put(work())
             drawing = render.flowchart_seconds() - drawn
-            seconds = {name: made - start - drawing, "flowcharts": drawing}
-            return seconds | {"write": time.perf_counter() - made}, written
+            writing = staging.seconds - wrote
+            seconds = time.perf_counter() - start - drawing - writing
+            return {name: seconds, "flowcharts": drawing, "write": writing}, written
 
         return task
 
@@ -173,7 +173,7 @@ def _render(
     tasks = [
         *(timed("downloads", part) for part in parts),
         timed("search", searching),
-        *(timed("render", functools.partial(render.render_pages, site, share)) for share in shares),
+        *(timed("render", functools.partial(render.rendered, site, share)) for share in shares),
     ]
     files: Written = {}
     data: Written = {}

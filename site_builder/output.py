@@ -19,12 +19,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import manifest
 from site_builder.errors import SiteBuilderError, UsageError
+from site_builder.manifest import Entry
 
 MARKER = manifest.MARKER
 LOCK_TIMEOUT = 600.0  # seconds a build waits for another build of the same folder
@@ -199,30 +200,31 @@ class Staging:
     folder: Path  # the new output, beside it
     previous: dict[str, str | None]  # the files of ``out`` still as written: path -> SHA-256
     _made: set[Path] = field(default_factory=set)  # folders this process has made
+    seconds: float = 0.0  # time this process has spent writing
 
-    def put(self, files: Mapping[str, bytes]) -> dict[str, manifest.Entry]:
-        """Write ``files`` into the new output and return their manifest entries. A file
-        whose bytes ``out`` holds unchanged is hard-linked from it (keeping its inode)."""
-        written: dict[str, manifest.Entry] = {}
+    def put(self, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> dict[str, Entry]:
+        """Write ``files`` into the new output, each as it comes (pages as they are rendered),
+        and return their manifest entries. A file whose bytes ``out`` holds unchanged is
+        hard-linked from it (keeping its inode). Adds the time spent writing to ``seconds``."""
+        written: dict[str, Entry] = {}
         try:
-            for rel, data in files.items():
-                entry = written[rel] = manifest.Entry.of(data)
+            for rel, data in files.items() if isinstance(files, Mapping) else files:
+                start = time.perf_counter()
+                entry = written[rel] = Entry.of(data)
                 target = self.folder / rel
                 if target.parent not in self._made:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     self._made.add(target.parent)
-                if self.previous.get(rel) == entry.sha256 and _link(self.out / rel, target):
-                    continue
-                # Never write through a link made a moment ago into the previous output.
-                target.unlink(missing_ok=True)
-                target.write_bytes(data)
+                if not (self.previous.get(rel) == entry.sha256 and _link(self.out / rel, target)):
+                    # Never write through a link made a moment ago into the previous output.
+                    target.unlink(missing_ok=True)
+                    target.write_bytes(data)
+                self.seconds += time.perf_counter() - start
         except OSError as exc:
             raise _failed(self.out, exc) from exc
         return written
 
-    def publish(
-        self, files: Mapping[str, manifest.Entry], commit: str | None, time: int | None
-    ) -> None:
+    def publish(self, files: Mapping[str, Entry], commit: str | None, time: int | None) -> None:
         """Write the manifest of ``files`` (everything put), last, and swap the new output
         in. When ``out`` already holds exactly this site it is left as it is."""
         listing = manifest.manifest(files, commit, time)

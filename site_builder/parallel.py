@@ -69,7 +69,8 @@ def run(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(tasks))) as pool:
+        # A fresh worker for every task: what a task leaves in memory goes with its worker.
+        with context.Pool(min(jobs, len(tasks)), maxtasksperchild=1) as pool:
             # chunksize 1: tasks are few and large, and the slow ones should not queue.
             return pool.map(_run, range(len(tasks)), chunksize=1)
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,11 @@ def _bar_chart(stat: Stat, root: str) -> Markup:
 
 def render_pages(site: Site, pages: list[Page]) -> dict[str, bytes]:
     """Render ``pages``: relative path -> bytes."""
+    return dict(rendered(site, pages))
+
+
+def rendered(site: Site, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
+    """Render ``pages`` one by one: (relative path, bytes) as each is done."""
     ds = site.ds
     dirs = template_dirs(ds)
     env = environment(dirs)
@@ -152,7 +157,6 @@ def render_pages(site: Site, pages: list[Page]) -> dict[str, bytes]:
         "flowchart": _Flowcharts(),
         "bar_chart": _bar_chart,
     }
-    files: dict[str, bytes] = {}
     for page in pages:
         root = "../" * page.path.count("/")
         try:
@@ -165,8 +169,7 @@ def render_pages(site: Site, pages: list[Page]) -> dict[str, bytes]:
             if problem is None:  # not from a template: a bug of this tool, reported as one
                 raise
             raise problem from exc
-        files[page.path] = html.encode("utf-8")
-    return files
+        yield page.path, html.encode("utf-8")
 
 
 def static_files(ds: Dataset) -> dict[str, bytes]:
