@@ -18,7 +18,7 @@ import functools
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,32 +88,32 @@ def json_bytes(value: Any) -> bytes:
 
 def public_data(site: Site, p: Record) -> dict[str, Any]:
     """A public power's record as in its YAML, plus its department, without references to
-    non-public powers."""
-    data = copy.deepcopy(p.data)
-    for rel in data.get("related_departments", []):
-        if rel.get("power") and rel["power"] not in site.public_ids:
-            del rel["power"]
+    non-public powers. Only what is changed is copied: the record itself stays as read."""
+    data = {**p.data, "department": p.department}
+    related = data.get("related_departments") or []
+    if any(rel.get("power") and rel["power"] not in site.public_ids for rel in related):
+        data["related_departments"] = [
+            {k: v for k, v in rel.items() if k != "power" or not v or v in site.public_ids}
+            for rel in related
+        ]
     adjustment = data.get("adjustment") or {}
     if adjustment.get("target_power") and adjustment["target_power"] not in site.public_ids:
-        del adjustment["target_power"]
-    data["department"] = p.department
+        data["adjustment"] = {k: v for k, v in adjustment.items() if k != "target_power"}
     return data
 
 
-def json_files(site: Site) -> dict[str, bytes]:
+def json_files(site: Site) -> Iterator[tuple[str, bytes]]:
+    """The JSON files, one by one: the whole list, the tables, each department, each power."""
     powers = {p.id: public_data(site, p) for p in site.powers}
-    files = {
-        f"{DATA}/powers.json": json_bytes([powers[pid] for pid in sorted(powers)]),
-        f"{DATA}/departments.json": json_bytes([d.data for d in department_rows(site)]),
-        f"{DATA}/laws.json": json_bytes([law.data for law in law_rows(site)]),
-        f"{DATA}/jurisdictions.json": json_bytes(jurisdiction_rows(site)),
-    }
+    yield f"{DATA}/powers.json", json_bytes([powers[pid] for pid in sorted(powers)])
+    yield f"{DATA}/departments.json", json_bytes([d.data for d in department_rows(site)])
+    yield f"{DATA}/laws.json", json_bytes([law.data for law in law_rows(site)])
+    yield f"{DATA}/jurisdictions.json", json_bytes(jurisdiction_rows(site))
     for dept in department_rows(site):
         own = [powers[p.id] for p in site.by_department[dept.id]]
-        files[f"{DATA}/departments/{dept.id}.json"] = json_bytes({**dept.data, "powers": own})
+        yield f"{DATA}/departments/{dept.id}.json", json_bytes({**dept.data, "powers": own})
     for pid, data in powers.items():
-        files[f"{DATA}/powers/{pid}.json"] = json_bytes(data)
-    return files
+        yield f"{DATA}/powers/{pid}.json", json_bytes(data)
 
 
 def build_time(site: Site) -> datetime:
@@ -247,7 +247,7 @@ def catalogue(site: Site) -> list[DownloadFile]:
     return found
 
 
-def data_parts(site: Site) -> list[Callable[[], dict[str, bytes]]]:
+def data_parts(site: Site) -> list[Callable[[], Mapping[str, bytes] | Iterable[tuple[str, bytes]]]]:
     """The data files, made in parts that can run side by side: the tables as CSV and
     as the workbook (the longest, so first; the rows are made once for both), the
     JSON files, the zips."""
@@ -340,7 +340,7 @@ def files(site: Site, withheld: Collection[str] = ()) -> dict[str, bytes]:
     site = without(site, withheld)
     out: dict[str, bytes] = {}
     for part in data_parts(site):
-        out |= part()
+        out.update(part())
     return out | finish(site, entries(out))
 
 
