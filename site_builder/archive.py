@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
@@ -16,8 +17,11 @@ def stamp(seconds: int | None) -> datetime:
     return max(datetime.fromtimestamp(seconds, tz=UTC), ZIP_EPOCH)
 
 
-def zip_bytes(entries: dict[str, bytes], when: datetime) -> bytes:
-    """A reproducible zip: sorted entries, one fixed timestamp, fixed permissions, no extra fields."""
+def zip_bytes(entries: Mapping[str, bytes], when: datetime) -> bytes:
+    """A reproducible zip: sorted entries, one fixed timestamp, fixed permissions, no extra fields.
+
+    Each entry is read from ``entries`` only when it is compressed.
+    """
     stamp = when.astimezone(UTC).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:

@@ -11,8 +11,9 @@ import csv
 import datetime as dt
 import functools
 import io
+import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -371,11 +372,27 @@ def write_workbook(
     book.properties.title = title
     book.properties.created = when.replace(tzinfo=None)
     book.properties.modified = when.replace(tzinfo=None)
-    raw = io.BytesIO()
-    # Stored, not compressed: zip_bytes below compresses each part once, with fixed times.
-    ExcelWriter(
-        book, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)
-    ).save()  # save_workbook() would stamp the clock
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as written:
-        entries = {name: written.read(name) for name in written.namelist()}
-    return zip_bytes(entries, when)
+    # Stored, not compressed, in a temporary file: zip_bytes below compresses each part
+    # once, with fixed times, reading one part at a time (the sheets' XML is large).
+    with tempfile.TemporaryFile() as raw:
+        ExcelWriter(
+            book, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)
+        ).save()  # save_workbook() would stamp the clock
+        with zipfile.ZipFile(raw) as written:
+            return zip_bytes(_Parts(written), when)
+
+
+class _Parts(Mapping[str, bytes]):
+    """The parts of a zip archive, each read when asked for."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self._archive = archive
+
+    def __getitem__(self, name: str) -> bytes:
+        return self._archive.read(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._archive.namelist())
+
+    def __len__(self) -> int:
+        return len(self._archive.namelist())
