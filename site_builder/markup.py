@@ -6,6 +6,7 @@ allowed through, and links may only use http, https and mailto.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import markdown
@@ -37,10 +38,20 @@ _SCHEMES = {"http", "https", "mailto"}
 _MARKDOWN = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
 
 
+# Text that Markdown would only wrap in a paragraph, as most of it is (plain Chinese
+# sentences): every piece of Markdown syntax needs ASCII punctuation or whitespace, so
+# letters, digits and non-ASCII characters other than spaces are all left as they are.
+# Converting is most of the cost of a text; anything unusual (C1 controls, byte order
+# marks, surrogates, non-characters) still goes through Markdown.
+_PLAIN = re.compile(
+    r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\xa0\s\ufeff\ufdd0-\ufdef\ufff0-\uffff\ud800-\udfff]+"
+)
+
+
 @lru_cache(maxsize=65536)  # the same texts recur across a power's page and its gazette entry
 def to_html(text: str) -> str:
     """Render Markdown to sanitised HTML (block level: paragraphs, lists)."""
-    raw = _MARKDOWN.reset().convert(text)
+    raw = f"<p>{text}</p>" if _PLAIN.fullmatch(text) else _MARKDOWN.reset().convert(text)
     return nh3.clean(
         raw,
         tags=_TAGS,
