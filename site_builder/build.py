@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,23 @@ class Checked:
     cache_dir: Path | None = None
 
 
+@contextlib.contextmanager
+def _collecting_rarely() -> Iterator[None]:
+    """Run the garbage collector less often while a build makes its millions of lasting
+    objects (records, pages): at the default threshold its passes over them took a quarter
+    of reading 10,000 files. Few of them form cycles; the threshold is restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+GC_THRESHOLD = 100_000  # allocations between collections of the youngest objects (default 700)
+
+
+@_collecting_rarely()
 def check_repository(
     root: Path, strict: bool = False, jobs: int = 1, timings: Timings | None = None
 ) -> Checked:
@@ -65,6 +84,7 @@ TRACKED_CACHE = (
 )
 
 
+@_collecting_rarely()
 def build(
     root: Path,
     out: Path,
