@@ -1,8 +1,9 @@
 """Write the built site: the only code that writes into the output folder.
 
-The site is written into a temporary folder beside the output and swapped in at
-the end, so a failed or interrupted build leaves the previous output untouched.
-A folder that this tool did not write is never replaced.
+The site is written into a temporary folder beside the output (``staged``), file
+by file as the build's processes make them, and swapped in at the end, so a failed
+or interrupted build leaves the previous output untouched. A folder that this tool
+did not write is never replaced.
 
 One build at a time writes into a folder: a build holds the folder's lock, a file
 ``.<name>.lock`` beside it (never inside, so the published site stays exactly its
