@@ -186,12 +186,13 @@ def schema_files(site: Site) -> dict[str, bytes]:
     return files
 
 
-def xlsx_bytes(site: Site, tables: dict[str, list[list[Cell]]]) -> bytes:
-    """The Excel edition: one sheet per table, a Chinese header row, frozen, reproducible."""
+def xlsx_bytes(site: Site, tables: Iterable[tuple[Table, list[list[Cell]]]]) -> bytes:
+    """The Excel edition: one sheet per table, a Chinese header row, frozen, reproducible.
+    ``tables`` are taken one at a time."""
     docs = dictionary(site)
-    sheets = [
-        spreadsheet.Sheet(t.sheet, [c.title for c in docs[t.name]], tables[t.name]) for t in TABLES
-    ]
+    sheets = (
+        spreadsheet.Sheet(t.sheet, [c.title for c in docs[t.name]], rows) for t, rows in tables
+    )
     title = f"{site.config.title}（Excel 版）"
     creator = str(site.config.raw.get("publisher") or site.config.title)
     return spreadsheet.write_workbook(sheets, title=title, creator=creator, when=build_time(site))
@@ -252,11 +253,20 @@ def data_parts(site: Site) -> list[Callable[[], Mapping[str, bytes] | Iterable[t
     as the workbook (the longest, so first; the rows are made once for both), the
     JSON files, the zips."""
 
-    def tables() -> dict[str, bytes]:
-        rows = {t.name: table_rows(site, t) for t in TABLES}
-        return {t.path: csv_bytes(t, rows[t.name]) for t in TABLES} | {
-            f"{DATA}/powers.xlsx": xlsx_bytes(site, rows)
-        }
+    def tables() -> Iterator[tuple[str, bytes]]:
+        # One table's rows at a time: made, written as CSV, then given to the workbook
+        # as its sheet (the workbook asks for the next table once it has written this one).
+        csvs: list[tuple[str, bytes]] = []
+
+        def made() -> Iterator[tuple[Table, list[list[Cell]]]]:
+            for t in TABLES:
+                rows = table_rows(site, t)
+                csvs.append((t.path, csv_bytes(t, rows)))
+                yield t, rows
+
+        workbook = xlsx_bytes(site, made())
+        yield from csvs
+        yield f"{DATA}/powers.xlsx", workbook
 
     return [tables, functools.partial(json_files, site), functools.partial(zip_files, site)]
 

@@ -309,9 +309,12 @@ def text_width(text: str) -> int:
 
 
 def write_workbook(
-    sheets: list[Sheet], *, title: str, creator: str, when: datetime, text_only: bool = False
+    sheets: Iterable[Sheet], *, title: str, creator: str, when: datetime, text_only: bool = False
 ) -> bytes:
     """An .xlsx workbook, byte-for-byte reproducible: a bold, frozen header row and fitted columns.
+
+    ``sheets`` are taken one at a time, and each is written out before the next is asked
+    for, so a generator of sheets needs to hold only one sheet's rows.
 
     Strings that look like formulas are stored as text. With ``text_only`` every cell is
     text (no numbers, no dates) and multi-line cells wrap, for a sheet people edit and
