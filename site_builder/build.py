@@ -7,7 +7,7 @@ import functools
 import gc
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +156,6 @@ def build(
 
 
 Written = dict[str, manifest.Entry]
-Files = Mapping[str, bytes] | Iterable[tuple[str, bytes]]  # made at once, or one by one
 Task = Callable[[], tuple[dict[str, float], Written]]
 
 
@@ -172,7 +171,7 @@ def _render(
     flowcharts, and the time it spent writing.
     """
 
-    def timed(name: str, work: Callable[[], Files]) -> Task:
+    def timed(name: str, work: Callable[[], manifest.Files]) -> Task:
         def task() -> tuple[dict[str, float], Written]:
             drawn, wrote = render.flowchart_seconds(), staging.seconds
             start = time.perf_counter()

@@ -25,7 +25,7 @@ from typing import Any
 
 from site_builder import datapackage, jsonfile, render, spreadsheet
 from site_builder.archive import stamp, zip_bytes
-from site_builder.manifest import Entry, entries
+from site_builder.manifest import Entry, Files, entries
 from site_builder.model import Record
 from site_builder.pages import Page, Site
 from site_builder.tables import (
@@ -248,7 +248,7 @@ def catalogue(site: Site) -> list[DownloadFile]:
     return found
 
 
-def data_parts(site: Site) -> list[Callable[[], Mapping[str, bytes] | Iterable[tuple[str, bytes]]]]:
+def data_parts(site: Site) -> list[Callable[[], Files]]:
     """The data files, made in parts that can run side by side: the tables as CSV and
     as the workbook (the longest, so first; the rows are made once for both), the
     JSON files, the zips."""

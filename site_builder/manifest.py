@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,10 @@ NOT_LISTED = {BUILD_JSON, SHA256SUMS, MARKER, SIGNATURE}
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# Files of a site, path -> bytes: made at once, or one by one as (path, bytes).
+Files = Mapping[str, bytes] | Iterable[tuple[str, bytes]]
 
 
 @dataclass(frozen=True)

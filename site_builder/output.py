@@ -20,13 +20,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import manifest
 from site_builder.errors import SiteBuilderError, UsageError
-from site_builder.manifest import Entry
+from site_builder.manifest import Entry, Files
 
 MARKER = manifest.MARKER
 LOCK_TIMEOUT = 600.0  # seconds a build waits for another build of the same folder
@@ -203,7 +203,7 @@ class Staging:
     _made: set[Path] = field(default_factory=set)  # folders this process has made
     seconds: float = 0.0  # time this process has spent writing
 
-    def put(self, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> dict[str, Entry]:
+    def put(self, files: Files) -> dict[str, Entry]:
         """Write ``files`` into the new output, each as it comes (pages as they are rendered),
         and return their manifest entries. A file whose bytes ``out`` holds unchanged is
         hard-linked from it (keeping its inode). Adds the time spent writing to ``seconds``."""
