@@ -65,17 +65,29 @@ def check_repository(
 ) -> Checked:
     """Read the configuration and every record, check each file, then check across records."""
     clock = timings or Timings()
+    return _validated(_loaded(root, jobs, clock), strict, clock)
+
+
+def _loaded(root: Path, jobs: int, clock: Timings) -> Checked:
+    """Read the configuration and every record, checking each file; its problems not yet
+    placed on their lines."""
     with clock("load"):
         config = load_config(root)
         schemas = Schemas(root / "schema", config.category_names)
         folder = builds.cache_dir(root)
         dataset, problems = model.load(root, config, schemas, jobs, folder)
+    return Checked(dataset, problems, folder)
+
+
+def _validated(loaded: Checked, strict: bool, clock: Timings) -> Checked:
+    """Check across the records, then place every problem on its line."""
     with clock("validate"):
-        if folder is None:
+        problems = list(loaded.problems)
+        if loaded.cache_dir is None:
             problems.append(warning(cache.FOLDER, (), TRACKED_CACHE, "tracked-cache"))
-        problems += checks.check(dataset)
-        placed = report.place(problems, dataset.texts)
-    return Checked(dataset, report.strictly(placed, strict), folder)
+        problems += checks.check(loaded.dataset)
+        placed = report.place(problems, loaded.dataset.texts)
+    return Checked(loaded.dataset, report.strictly(placed, strict), loaded.cache_dir)
 
 
 TRACKED_CACHE = (
@@ -103,14 +115,20 @@ def build(
     """
     clock = timings or Timings()
     jobs = parallel.jobs_for(jobs)
-    checked = check_repository(root, strict, jobs, clock)
-    folder = checked.cache_dir
-    with clock("history"):
-        git = history.published(
-            root,
-            folder / "history" if folder else None,
-            checked.dataset.config.raw.get("editions", {}).get("tag_pattern"),
-        )
+    loaded = _loaded(root, jobs, clock)
+    folder = loaded.cache_dir
+    read_history = functools.partial(
+        history.published,
+        root,
+        folder / "history" if folder else None,
+        loaded.dataset.config.raw.get("editions", {}).get("tag_pattern"),
+    )
+    # The history is read in a worker while the records are checked here: the two are
+    # independent, and what reading the history leaves in memory goes with the worker.
+    with parallel.beside(read_history, jobs) as history_read:
+        checked = _validated(loaded, strict, clock)
+        with clock("history"):  # what is left of it once the records are checked
+            git = history_read()
     problems = checked.problems + report.strictly(_history_problems(git), strict)
     if report.has_errors(problems):
         raise DataError(problems)

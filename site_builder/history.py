@@ -760,47 +760,70 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
         changes.extend(_commit_changes(repo, reader, c, renamed))
     if store is None:
         return Trail(str(head.id), repo.is_shallow, changes, renamed)
-    cached = store
     if previous is None:
-        cached.clear()  # no usable index: whatever is there is not trusted
-
-    def rebuild() -> list[Change]:
-        """The whole trail computed again, for a cache that failed its checks when read."""
-        fresh: dict[tuple[str, str], tuple[str, str]] = {}
-        everything: list[Change] = []
-        reader = _Reader(repo)
-        node: pygit2.Commit | None = head
-        while node is not None:
-            everything.extend(_commit_changes(repo, reader, node, fresh))
-            node = node.parents[0] if node.parents else None
-        renamed.clear()
-        renamed.update(fresh)  # the Trail holds this very dictionary
-        cached.clear()
-        with contextlib.suppress(OSError):  # the cache cannot be written: do without it
-            cached.save(str(head.id), renamed, [], everything, None)
-        return everything
-
-    def lazily(segments: list[str], newest: list[Change]) -> Callable[[], list[Change]]:
-        def load() -> list[Change]:
-            try:
-                return cached.load(segments, newest)
-            except _Corrupt:
-                return rebuild()
-
-        return load
-
+        store.clear()  # no usable index: whatever is there is not trusted
     old_segments = index["segments"] if index else []
+
+    def deferred(segments: list[str], newest: list[Change]) -> _Deferred:
+        return _Deferred(root, store.folder, str(head.id), segments, newest, renamed)
+
     if index is not None and not new_commits:
-        return Trail(str(head.id), repo.is_shallow, lazily(old_segments, []), renamed)
+        return Trail(str(head.id), repo.is_shallow, deferred(old_segments, []), renamed)
     try:
-        segments = cached.save(str(head.id), renamed, old_segments, changes, previous)
+        segments = store.save(str(head.id), renamed, old_segments, changes, previous)
     except _Corrupt:  # found while merging the segments
-        return Trail(str(head.id), repo.is_shallow, rebuild(), renamed)
+        return Trail(str(head.id), repo.is_shallow, _rebuild(repo, head, store, renamed), renamed)
     except OSError:  # the cache cannot be written: do without it
-        return Trail(str(head.id), repo.is_shallow, lazily(old_segments, changes), renamed)
+        return Trail(str(head.id), repo.is_shallow, deferred(old_segments, changes), renamed)
     if segments == [*old_segments, f"segment-{head.id}.json"] or segments == old_segments:
-        return Trail(str(head.id), repo.is_shallow, lazily(old_segments, changes), renamed)
-    return Trail(str(head.id), repo.is_shallow, lazily(segments, []), renamed)
+        return Trail(str(head.id), repo.is_shallow, deferred(old_segments, changes), renamed)
+    return Trail(str(head.id), repo.is_shallow, deferred(segments, []), renamed)
+
+
+@dataclass
+class _Deferred:
+    """A trail's changes kept in the cache, read when first asked for: ``newest``, then
+    those of ``segments``. Plain data, so that a trail read in a worker process can be
+    sent back to the build."""
+
+    root: Path
+    cache: Path
+    head: str
+    segments: list[str]
+    newest: list[Change]
+    renamed: dict[tuple[str, str], tuple[str, str]]  # the trail's own, updated by a rebuild
+
+    def __call__(self) -> list[Change]:
+        repo = open_repository(self.root)
+        assert repo is not None  # the trail was read from it
+        store = _Cache(self.cache, repo)
+        try:
+            return store.load(self.segments, self.newest)
+        except _Corrupt:
+            return _rebuild(repo, resolve(repo, self.head), store, self.renamed)
+
+
+def _rebuild(
+    repo: pygit2.Repository,
+    head: pygit2.Commit,
+    store: _Cache,
+    renamed: dict[tuple[str, str], tuple[str, str]],
+) -> list[Change]:
+    """The whole trail computed again, for a cache that failed its checks when read,
+    and written to the cache anew; ``renamed`` (the trail's) is updated in place."""
+    fresh: dict[tuple[str, str], tuple[str, str]] = {}
+    everything: list[Change] = []
+    reader = _Reader(repo)
+    node: pygit2.Commit | None = head
+    while node is not None:
+        everything.extend(_commit_changes(repo, reader, node, fresh))
+        node = node.parents[0] if node.parents else None
+    renamed.clear()
+    renamed.update(fresh)  # the Trail holds this very dictionary
+    store.clear()
+    with contextlib.suppress(OSError):  # the cache cannot be written: do without it
+        store.save(str(head.id), renamed, [], everything, None)
+    return everything
 
 
 # --- published editions -----------------------------------------------------------

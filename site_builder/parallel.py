@@ -9,12 +9,14 @@ with the same results: parallelism never changes the output, only the time.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -76,6 +78,72 @@ def run(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
     finally:
         _TASKS = ()
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def beside(task: Callable[[], T], jobs: int) -> Iterator[Callable[[], T]]:
+    """Run ``task`` in a forked worker while this process goes on with other work.
+
+    Yields a function that returns the task's result, waiting for it, or raises the
+    task's exception here. With one job, or where forking is not possible, the task runs
+    in this process when its result is first asked for. Leaving the block waits for the
+    worker, so nothing it does outlives the block.
+    """
+    if jobs <= 1 or not can_fork():
+        done: list[T] = []
+
+        def run_here() -> T:
+            if not done:
+                done.append(task())
+            return done[0]
+
+        yield run_here
+        return
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    gc.freeze()  # as in run(): the worker's collections leave the shared objects alone
+    worker = context.Process(target=_send_result, args=(task, sending), daemon=True)
+    try:
+        worker.start()
+    finally:
+        gc.unfreeze()
+    sending.close()
+    answer: list[tuple[bool, Any]] = []
+
+    def result() -> T:
+        if not answer:
+            try:
+                answer.append(receiving.recv())
+            except EOFError:
+                worker.join()
+                raise RuntimeError(
+                    f"后台工作进程意外退出（退出码 {worker.exitcode}），未返回结果。"
+                    "The worker process ended without a result."
+                ) from None
+        ok, value = answer[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    try:
+        yield result
+    finally:
+        receiving.close()
+        worker.join()
+
+
+def _send_result(task: Callable[[], Any], sending: Any) -> None:
+    """In the worker: run ``task`` and send back its result or its exception."""
+    try:
+        message: tuple[bool, Any] = (True, task())
+    except BaseException as exc:  # every failure goes back, to be raised there
+        message = (False, exc)
+    try:
+        sending.send(message)
+    except Exception as exc:  # it would not pickle: send why, and what failed
+        failed = message[1] if not message[0] else exc
+        sending.send((False, RuntimeError("".join(traceback.format_exception(failed)))))
+    sending.close()
 
 
 def split(items: Sequence[T], parts: int) -> list[Sequence[T]]:

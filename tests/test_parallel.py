@@ -1,0 +1,115 @@
+"""The worker processes: work beside the build, errors that cross back, memory handed back."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from conftest import PENALTY, Git
+
+from site_builder import history, parallel
+from site_builder.errors import DataError, error
+
+needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="work is forked on Linux only")
+
+
+@needs_fork
+def test_work_beside_runs_in_another_process_while_this_one_goes_on() -> None:
+    with parallel.beside(os.getpid, jobs=2) as result:
+        here = os.getpid()
+        assert result() != here
+        assert result() == result()  # asked twice, sent once
+
+
+def test_with_one_job_the_work_runs_here_once_when_asked_for() -> None:
+    calls: list[int] = []
+
+    def work() -> int:
+        calls.append(os.getpid())
+        return len(calls)
+
+    with parallel.beside(work, jobs=1) as result:
+        assert calls == []
+        assert result() == 1 and result() == 1
+    assert calls == [os.getpid()]
+
+
+@needs_fork
+def test_an_error_beside_is_raised_here_with_its_problems() -> None:
+    problem = error("data/x.yaml", ("name",), "事项名称不能为空。", "required", line=3)
+
+    def fail() -> None:
+        raise DataError([problem])
+
+    with parallel.beside(fail, jobs=2) as result, pytest.raises(DataError) as raised:
+        result()
+    assert raised.value.problems == [problem]
+
+
+@needs_fork
+def test_a_result_that_cannot_cross_is_reported_with_the_reason() -> None:
+    with (
+        parallel.beside(lambda: lambda: None, jobs=2) as result,
+        pytest.raises(RuntimeError, match="pickle"),
+    ):
+        result()
+
+
+@needs_fork
+def test_a_worker_that_dies_is_reported_not_waited_for() -> None:
+    with (
+        parallel.beside(lambda: os._exit(3), jobs=2) as result,
+        pytest.raises(RuntimeError, match="退出码 3"),
+    ):
+        result()
+
+
+@needs_fork
+def test_leaving_the_block_waits_for_the_worker(tmp_path: Path) -> None:
+    done = tmp_path / "done"
+
+    def work() -> None:
+        import time
+
+        time.sleep(0.3)
+        done.write_text("done")
+
+    with parallel.beside(work, jobs=2):
+        pass  # the result is never asked for
+    assert done.read_text() == "done"
+
+
+def _changed_twice(git: Git) -> Path:
+    git.pull_request(2, "修改罚款标准", lambda: git.repo.power(PENALTY, name="修改后的名称"))
+    return git.repo.root
+
+
+def test_a_trail_read_from_the_cache_crosses_processes_and_still_reads_its_changes(
+    git: Git, tmp_path: Path
+) -> None:
+    root = _changed_twice(git)
+    cache = tmp_path / "cache"
+    fresh = history.trail(root)
+    assert history.trail(root, cache=cache) is not None  # writes the cache
+    cached = history.trail(root, cache=cache)  # read from it: changes deferred
+    assert cached is not None and fresh is not None
+    crossed = pickle.loads(pickle.dumps(cached))
+    assert crossed.changes == fresh.changes
+    assert len(crossed.changes) >= 3  # the import and the pull request
+
+
+def test_a_trail_whose_cache_is_damaged_after_it_crossed_is_read_again(
+    git: Git, tmp_path: Path
+) -> None:
+    root = _changed_twice(git)
+    cache = tmp_path / "cache"
+    fresh = history.trail(root)
+    history.trail(root, cache=cache)
+    crossed = pickle.loads(pickle.dumps(history.trail(root, cache=cache)))
+    for segment in cache.glob("segment-*.json"):
+        segment.write_text("{damaged", encoding="utf-8")
+    assert fresh is not None and crossed.changes == fresh.changes
+    assert history.trail(root, cache=cache) is not None  # the cache was written anew
+    assert all(s.read_text(encoding="utf-8") != "{damaged" for s in cache.glob("segment-*.json"))
