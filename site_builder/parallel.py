@@ -10,6 +10,7 @@ with the same results: parallelism never changes the output, only the time.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -69,6 +70,7 @@ def run(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
     # The parent's objects are left out of the workers' garbage collections, which would
     # otherwise write to every one of them and so copy the pages they share (gc.freeze).
     gc.freeze()
+    give_back_free_memory()
     try:
         context = multiprocessing.get_context("fork")
         # A fresh worker for every task: what a task leaves in memory goes with its worker.
@@ -144,6 +146,22 @@ def _send_result(task: Callable[[], Any], sending: Any) -> None:
         failed = message[1] if not message[0] else exc
         sending.send((False, RuntimeError("".join(traceback.format_exception(failed)))))
     sending.close()
+
+
+def give_back_free_memory() -> None:
+    """Hand the memory that freed objects left in the heap back to the system (glibc's
+    ``malloc_trim``), so that it is not counted against the build while workers run.
+
+    Reading thousands of files leaves hundreds of megabytes free but still mapped
+    between the records that stay. Elsewhere (musl, macOS, Windows) nothing is done.
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def split(items: Sequence[T], parts: int) -> list[Sequence[T]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,21 @@ def test_a_trail_whose_cache_is_damaged_after_it_crossed_is_read_again(
     assert fresh is not None and crossed.changes == fresh.changes
     assert history.trail(root, cache=cache) is not None  # the cache was written anew
     assert all(s.read_text(encoding="utf-8") != "{damaged" for s in cache.glob("segment-*.json"))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc_trim")
+def test_memory_freed_between_lasting_objects_goes_back_to_the_system() -> None:
+    def resident_mb() -> float:
+        return (
+            int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+        )
+
+    # Blocks of 3 KB (kept in the heap, not mapped one by one), one in 32 kept, as
+    # reading files leaves the records between freed texts.
+    blocks = [bytes([i % 251]) * 3000 for i in range(40_000)]
+    kept = blocks[::32]
+    del blocks
+    before = resident_mb()
+    parallel.give_back_free_memory()
+    assert before - resident_mb() > 60, "the freed blocks stayed resident"
+    assert len(kept) == 1250
