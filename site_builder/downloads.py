@@ -165,11 +165,17 @@ def zip_files(site: Site) -> dict[str, bytes]:
     when = build_time(site)
     entries = source_entries(site)
     files = {f"{DATA}/sources.zip": zip_bytes(entries, when)}
+    by_folder: dict[str, dict[str, bytes]] = {}  # data/departments/<folder>/… by folder
+    for path, data in entries.items():
+        if path.startswith(DEPARTMENTS_FOLDER):
+            by_folder.setdefault(path.split("/", 3)[2], {})[path] = data
     for dept in department_rows(site):
-        folder = f"data/departments/{dept.id}/"
-        own = {k: v for k, v in entries.items() if k.startswith(folder)}
+        own = by_folder.get(dept.id, {})
         files[f"{DATA}/departments/{dept.id}.zip"] = zip_bytes(own, when)
     return files
+
+
+DEPARTMENTS_FOLDER = "data/departments/"
 
 
 def schema_files(site: Site) -> dict[str, bytes]:
