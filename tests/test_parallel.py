@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import sys
@@ -22,6 +23,22 @@ def test_work_beside_runs_in_another_process_while_this_one_goes_on() -> None:
         here = os.getpid()
         assert result() != here
         assert result() == result()  # asked twice, sent once
+
+
+@needs_fork
+def test_with_a_process_for_each_task_this_one_runs_the_first() -> None:
+    assert parallel.run([os.getpid, os.getpid, os.getpid], jobs=3)[0] == os.getpid()
+    first, second, third = parallel.run([os.getpid, os.getpid, os.getpid], jobs=3)
+    assert len({first, second, third}) == 3
+
+
+@needs_fork
+def test_more_tasks_than_processes_each_run_in_a_fresh_worker_in_order() -> None:
+    tasks = [functools.partial(lambda i: (i, os.getpid()), i) for i in range(5)]
+    results = parallel.run(tasks, jobs=2)
+    assert [i for i, _ in results] == list(range(5))
+    assert os.getpid() not in {pid for _, pid in results}
+    assert len({pid for _, pid in results}) == 5
 
 
 def test_with_one_job_the_work_runs_here_once_when_asked_for() -> None:
