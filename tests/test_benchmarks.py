@@ -141,3 +141,27 @@ def test_the_build_benchmark_runs_and_its_one_change_build_matches_a_cold_one(
     if sys.platform == "linux":  # the memory of the build and its workers, sampled from /proc
         assert 0 < summary["peak_pss_mb"] < 10 * summary["peak_rss_mb"]
     assert summary["cold_s"] > 0 and summary["warm_s"] > 0 and summary["one_change_s"] > 0
+
+
+def test_the_disk_benchmark_creates_its_files_then_removes_them(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT / "benchmarks" / "disk.py"),
+            "--dir",
+            str(tmp_path),
+            "--files",
+            "50",
+            "--size",
+            "100",
+            "--folders",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(done.stdout)
+    assert figures["files"] == 50 and figures["folders"] == 3
+    assert figures["us_per_file"] > 0
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
