@@ -301,6 +301,9 @@ class Sheet:
     rows: list[list[str | int | float | None]]
 
 
+WIDEST = 60  # the widest a column is made, in characters (a CJK character counts two)
+
+
 @functools.lru_cache(maxsize=65536)
 def text_width(text: str) -> int:
     """A column width for ``text``: its longest line, a CJK character counting double."""
@@ -344,11 +347,12 @@ def write_workbook(
                 values = [v or None for v in values]
             rows.append(values)
             for i, value in enumerate(values):
-                if value is not None:
+                # A column as wide as the widest stays so: its other texts need no measuring.
+                if value is not None and widths[i] + 2 < WIDEST:
                     widths[i] = max(widths[i], text_width(str(value)))
         # Write-only sheets take their column widths and panes before the first row.
         for i, width in enumerate(widths, 1):
-            sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+            sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), WIDEST)
         sheet.freeze_panes = "A2"
         header = []
         for name in spec.header:
