@@ -201,9 +201,14 @@ def _render(
 
         return task
 
+    # The templates compiled once, here, for every worker to inherit.
+    env = render.templates(site, {p.template for p in [*pages, search.page(site, [])]})
+
     def searching() -> dict[str, bytes]:
         index = search.shards(site)
-        return render.render_pages(site, [search.page(site, index)]) | search.files(root, index)
+        return render.render_pages(site, [search.page(site, index)], env) | search.files(
+            root, index
+        )
 
     # The longest task first (the tables), the short ones last, so that the workers
     # finish together: the tables, the shares of pages, the zips, the search index, the
@@ -212,7 +217,10 @@ def _render(
     shares = _shares(pages, max(1, jobs) * SHARES_PER_JOB)
     tasks = [
         timed("downloads", tables),
-        *(timed("render", functools.partial(render.rendered, site, share)) for share in shares),
+        *(
+            timed("render", functools.partial(render.rendered, site, share, env))
+            for share in shares
+        ),
         timed("downloads", zips),
         timed("search", searching),
         timed("downloads", json_files),

@@ -8,14 +8,16 @@ a file of the same name in the folder that ``custom_dir`` in site.yaml names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
 from site_builder import charts, flowchart, markup
@@ -139,16 +141,45 @@ def _bar_chart(stat: Stat, root: str) -> Markup:
     )
 
 
-def render_pages(site: Site, pages: list[Page]) -> dict[str, bytes]:
+def render_pages(
+    site: Site, pages: list[Page], env: jinja2.Environment | None = None
+) -> dict[str, bytes]:
     """Render ``pages``: relative path -> bytes."""
-    return dict(rendered(site, pages))
+    return dict(rendered(site, pages, env))
 
 
-def rendered(site: Site, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
-    """Render ``pages`` one by one: (relative path, bytes) as each is done."""
+def templates(site: Site, names: Iterable[str] = ()) -> jinja2.Environment:
+    """The Jinja2 environment of ``site``'s templates, with ``names`` compiled already.
+
+    A build makes it once, before its workers are forked, so that every worker finds the
+    templates compiled instead of compiling them again (0.1 s each time). The templates
+    they extend, import and include are compiled too. A template that fails to compile is
+    left for ``rendered`` to report, where the page that uses it says from which line.
+    """
+    env = environment(template_dirs(site.ds))
+    todo, seen = sorted(set(names)), set(names)
+    while todo:
+        name = todo.pop()
+        try:
+            env.get_template(name)
+            source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+            used = jinja2.meta.find_referenced_templates(env.parse(source, name))
+        except Exception:  # reported when a page is rendered with it
+            continue
+        for other in sorted({u for u in used if u is not None} - seen):
+            seen.add(other)
+            todo.append(other)
+    return env
+
+
+def rendered(
+    site: Site, pages: list[Page], env: jinja2.Environment | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """Render ``pages`` one by one: (relative path, bytes) as each is done, with ``env``
+    (made by ``templates``; by default a new one)."""
     ds = site.ds
     dirs = template_dirs(ds)
-    env = environment(dirs)
+    env = env or environment(dirs)
     common: dict[str, Any] = {
         "site": site,
         "config": ds.config.raw,
@@ -159,17 +190,24 @@ def rendered(site: Site, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
     }
     for page in pages:
         root = "../" * page.path.count("/")
-        try:
+        with _reported(ds, dirs):
             template = env.get_template(page.template)
             html = template.render(**common, **page.context, root=root, page_path=page.path)
-        except SiteBuilderError:
-            raise
-        except Exception as exc:
-            problem = template_error(exc, ds.root, dirs)
-            if problem is None:  # not from a template: a bug of this tool, reported as one
-                raise
-            raise problem from exc
         yield page.path, html.encode("utf-8")
+
+
+@contextlib.contextmanager
+def _reported(ds: Dataset, dirs: list[Path]) -> Iterator[None]:
+    """Turn an error in a template into the problem that names its file and line."""
+    try:
+        yield
+    except SiteBuilderError:
+        raise
+    except Exception as exc:
+        problem = template_error(exc, ds.root, dirs)
+        if problem is None:  # not from a template: a bug of this tool, reported as one
+            raise
+        raise problem from exc
 
 
 def static_files(ds: Dataset) -> dict[str, bytes]:

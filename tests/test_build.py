@@ -59,3 +59,30 @@ def test_build_never_replaces_a_folder_it_did_not_write(repo: Repo) -> None:
     result = repo.cli("build", "--out", "data")
     assert result.exit_code == 2
     assert (repo.root / "data/laws/xingzheng-xuke-fa.yaml").is_file()
+
+
+def test_templates_compiled_before_the_workers_fork_need_no_recompiling(repo: Repo) -> None:
+    """The environment a build makes once holds every template its pages use, with those
+    they extend and import, so a worker renders without reading a template again."""
+    from site_builder import render
+    from site_builder.build import check_repository
+    from site_builder.pages import plan
+
+    site, pages = plan(check_repository(repo.root).dataset)
+    power_pages = [p for p in pages if p.template == "power.html"]
+    env = render.templates(site, {"power.html"})
+
+    def no_more_reading(*args: object) -> None:
+        raise AssertionError(f"a template was read again: {args[1:]}")
+
+    env.loader.get_source = no_more_reading  # type: ignore[method-assign, union-attr]
+    html = dict(render.rendered(site, power_pages, env))[power_pages[0].path].decode()
+    assert power_pages[0].context["power"].name in html
+    fresh = render.environment(render.template_dirs(site.ds))
+    fresh.loader.get_source = no_more_reading  # type: ignore[method-assign, union-attr]
+    try:
+        dict(render.rendered(site, power_pages[:1], fresh))
+    except AssertionError as exc:  # a new environment does read them: the test can fail
+        assert "read again" in str(exc)
+    else:
+        raise AssertionError("a fresh environment rendered without reading any template")
