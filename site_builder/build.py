@@ -185,8 +185,8 @@ def _render(
 
     Returns what was written: the pages and search files, and the data files. The
     pages are dealt into shares of like cost (``SHARES_PER_JOB`` per process), so that
-    no worker waits long for another. Each task reports its own time, the time its pages spent drawing
-    flowcharts, and the time it spent writing.
+    no worker waits long for another. Each task reports its own time, the time its
+    pages spent drawing flowcharts, and the time it spent writing.
     """
 
     def timed(name: str, work: Callable[[], manifest.Files]) -> Task:
@@ -212,27 +212,27 @@ def _render(
 
     # The longest task first (the tables), the short ones last, so that the workers
     # finish together: the tables, the shares of pages, the zips, the search index, the
-    # JSON files. The data files are told apart by their position.
+    # JSON files. Each with whether it makes data files.
     tables, json_files, zips = downloads.data_parts(site)
     shares = _shares(pages, max(1, jobs) * SHARES_PER_JOB)
     tasks = [
-        timed("downloads", tables),
+        (True, timed("downloads", tables)),
         *(
-            timed("render", functools.partial(render.rendered, site, share, env))
+            (False, timed("render", functools.partial(render.rendered, site, share, env)))
             for share in shares
         ),
-        timed("downloads", zips),
-        timed("search", searching),
-        timed("downloads", json_files),
+        (True, timed("downloads", zips)),
+        (False, timed("search", searching)),
+        (True, timed("downloads", json_files)),
     ]
-    is_data = [True, *(False for _ in shares), True, False, True]
     files: Written = {}
     data: Written = {}
-    for i, (seconds, result) in enumerate(parallel.run(tasks, jobs)):
+    done = parallel.run([task for _, task in tasks], jobs)
+    for (is_data, _), (seconds, result) in zip(tasks, done, strict=True):
         for name, value in seconds.items():
             if value or name != "flowcharts":
                 clock.add(name, value)
-        (data if is_data[i] else files).update(result)
+        (data if is_data else files).update(result)
     return files, data
 
 

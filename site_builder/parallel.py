@@ -151,9 +151,12 @@ def _send_result(task: Callable[[], Any], sending: Any) -> None:
         message = (False, exc)
     try:
         sending.send(message)
+    except OSError:
+        pass  # the build has stopped listening: it failed or was interrupted meanwhile
     except Exception as exc:  # it would not pickle: send why, and what failed
         failed = message[1] if not message[0] else exc
-        sending.send((False, RuntimeError("".join(traceback.format_exception(failed)))))
+        with contextlib.suppress(OSError):
+            sending.send((False, RuntimeError("".join(traceback.format_exception(failed)))))
     sending.close()
 
 

@@ -8,7 +8,6 @@ a file of the same name in the folder that ``custom_dir`` in site.yaml names.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -190,24 +189,17 @@ def rendered(
     }
     for page in pages:
         root = "../" * page.path.count("/")
-        with _reported(ds, dirs):
+        try:
             template = env.get_template(page.template)
             html = template.render(**common, **page.context, root=root, page_path=page.path)
-        yield page.path, html.encode("utf-8")
-
-
-@contextlib.contextmanager
-def _reported(ds: Dataset, dirs: list[Path]) -> Iterator[None]:
-    """Turn an error in a template into the problem that names its file and line."""
-    try:
-        yield
-    except SiteBuilderError:
-        raise
-    except Exception as exc:
-        problem = template_error(exc, ds.root, dirs)
-        if problem is None:  # not from a template: a bug of this tool, reported as one
+        except SiteBuilderError:
             raise
-        raise problem from exc
+        except Exception as exc:
+            problem = template_error(exc, ds.root, dirs)
+            if problem is None:  # not from a template: a bug of this tool, reported as one
+                raise
+            raise problem from exc
+        yield page.path, html.encode("utf-8")
 
 
 def static_files(ds: Dataset) -> dict[str, bytes]:
