@@ -99,21 +99,22 @@ def test_leaving_the_block_waits_for_the_worker(tmp_path: Path) -> None:
     assert done.read_text() == "done"
 
 
-def _changed_twice(git: Git) -> Path:
+def _trails(git: Git, tmp_path: Path) -> tuple[Path, Path, history.Trail, history.Trail]:
+    """After a pull request: the repository, its history cache, the trail read without the
+    cache, and the trail read back from the cache (its changes deferred) sent through pickle."""
     git.pull_request(2, "修改罚款标准", lambda: git.repo.power(PENALTY, name="修改后的名称"))
-    return git.repo.root
+    root, cache = git.repo.root, tmp_path / "cache"
+    fresh = history.trail(root)
+    assert history.trail(root, cache=cache) is not None  # writes the cache
+    cached = history.trail(root, cache=cache)  # read from it
+    assert fresh is not None and cached is not None
+    return root, cache, fresh, pickle.loads(pickle.dumps(cached))
 
 
 def test_a_trail_read_from_the_cache_crosses_processes_and_still_reads_its_changes(
     git: Git, tmp_path: Path
 ) -> None:
-    root = _changed_twice(git)
-    cache = tmp_path / "cache"
-    fresh = history.trail(root)
-    assert history.trail(root, cache=cache) is not None  # writes the cache
-    cached = history.trail(root, cache=cache)  # read from it: changes deferred
-    assert cached is not None and fresh is not None
-    crossed = pickle.loads(pickle.dumps(cached))
+    _, _, fresh, crossed = _trails(git, tmp_path)
     assert crossed.changes == fresh.changes
     assert len(crossed.changes) >= 3  # the import and the pull request
 
@@ -121,14 +122,10 @@ def test_a_trail_read_from_the_cache_crosses_processes_and_still_reads_its_chang
 def test_a_trail_whose_cache_is_damaged_after_it_crossed_is_read_again(
     git: Git, tmp_path: Path
 ) -> None:
-    root = _changed_twice(git)
-    cache = tmp_path / "cache"
-    fresh = history.trail(root)
-    history.trail(root, cache=cache)
-    crossed = pickle.loads(pickle.dumps(history.trail(root, cache=cache)))
+    root, cache, fresh, crossed = _trails(git, tmp_path)
     for segment in cache.glob("segment-*.json"):
         segment.write_text("{damaged", encoding="utf-8")
-    assert fresh is not None and crossed.changes == fresh.changes
+    assert crossed.changes == fresh.changes
     assert history.trail(root, cache=cache) is not None  # the cache was written anew
     assert all(s.read_text(encoding="utf-8") != "{damaged" for s in cache.glob("segment-*.json"))
 
