@@ -19,6 +19,7 @@ import resource
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -59,11 +60,23 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
-    parser.add_argument("--files", type=int, default=10_000)
-    parser.add_argument("--size", type=int, default=25_000, help="bytes per file")
-    parser.add_argument("--folders", type=int, default=10)
+    parser.add_argument("--files", type=_at_least(1), default=10_000)
+    parser.add_argument("--size", type=_at_least(0), default=25_000, help="bytes per file")
+    parser.add_argument("--folders", type=_at_least(1), default=10)
     args = parser.parse_args()
+    if not args.dir.is_dir():
+        parser.error(f"--dir {args.dir}: not a folder")
     print(json.dumps(measure(args.dir, args.files, args.size, args.folders)))
+
+
+def _at_least(least: int) -> Callable[[str], int]:
+    def number(text: str) -> int:
+        value = int(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"at least {least}")
+        return value
+
+    return number
 
 
 if __name__ == "__main__":

@@ -165,3 +165,21 @@ def test_the_disk_benchmark_creates_its_files_then_removes_them(tmp_path: Path) 
     assert figures["files"] == 50 and figures["folders"] == 3
     assert figures["us_per_file"] > 0
     assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["--files", "0"], "at least 1"), (["--dir", "no-such-folder"], "not a folder")],
+)
+def test_the_disk_benchmark_refuses_what_it_cannot_measure(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, str(PROJECT / "benchmarks" / "disk.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2 and said in done.stderr
+    assert "Traceback" not in done.stderr
