@@ -1,7 +1,7 @@
 """The command-line shell: parse options, call one function, report problems and set the exit code.
 
 Exit codes: 0 clean, 1 the data has errors (or ``fmt --check`` found files to format),
-2 usage or internal errors.
+2 usage or internal errors, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from site_builder.errors import DataError, SiteBuilderError
 from site_builder.timings import Timings
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+INTERRUPTED = 128 + 2  # the exit code of a command stopped by Ctrl-C (SIGINT)
 
 
 def _root(ctx: click.Context) -> Path:
@@ -48,7 +50,12 @@ def reported(func: F) -> F:
         except SiteBuilderError as exc:
             click.echo(f"site-builder: 错误：{exc}", err=True)
             sys.exit(exc.exit_code)
-        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            # Ctrl-C: whatever was being written is dropped (see output.staged); 130 is
+            # what shells report for a program stopped by SIGINT.
+            click.echo("site-builder: 已中断（Ctrl-C）。", err=True)
+            sys.exit(INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # an internal error: a bug to report, not a data problem
             if os.environ.get("SITE_BUILDER_DEBUG"):

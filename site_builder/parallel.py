@@ -14,6 +14,7 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -57,6 +58,13 @@ def _run(index: int) -> Any:
     return _TASKS[index]()
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """In a worker: ignore Ctrl-C, which the terminal sends to every process of the build.
+    The parent stops the workers itself, so an interrupted build ends quietly, with
+    neither a traceback from each worker nor a worker left running."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
     """Run every task and return their results in order, on up to ``jobs`` processes.
 
@@ -83,7 +91,9 @@ def run(tasks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
     try:
         context = multiprocessing.get_context("fork")
         # A fresh worker for every task: what a task leaves in memory goes with its worker.
-        with context.Pool(min(jobs, len(tasks)), maxtasksperchild=1) as pool:
+        with context.Pool(
+            min(jobs, len(tasks)), _leave_interrupts_to_the_parent, maxtasksperchild=1
+        ) as pool:
             # chunksize 1: tasks are few and large, and the slow ones should not queue.
             return pool.map(_run, range(len(tasks)), chunksize=1)
     finally:
@@ -138,6 +148,9 @@ def beside(task: Callable[[], T], jobs: int) -> Iterator[Callable[[], T]]:
 
     try:
         yield result
+    except BaseException:
+        worker.terminate()  # its result is no longer wanted (a failure, or Ctrl-C)
+        raise
     finally:
         receiving.close()
         worker.join()
@@ -145,6 +158,7 @@ def beside(task: Callable[[], T], jobs: int) -> Iterator[Callable[[], T]]:
 
 def _send_result(task: Callable[[], Any], sending: Any) -> None:
     """In the worker: run ``task`` and send back its result or its exception."""
+    _leave_interrupts_to_the_parent()
     try:
         message: tuple[bool, Any] = (True, task())
     except BaseException as exc:  # every failure goes back, to be raised there

@@ -309,6 +309,57 @@ def test_a_build_killed_while_writing_leaves_the_previous_output(git: Git, tmp_p
     assert (out / "powers/zq-a-xk-001.html").read_text(encoding="utf-8").count("新名称") > 0
 
 
+def _processes_left(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_a_build_and_its_workers_quietly(sample: Repo, tmp_path: Path) -> None:
+    # The terminal sends Ctrl-C to every process of the build's group: the parent and its
+    # forked workers, mid-render. Exit 130, one line and no traceback, nothing left running.
+    Git(sample).commit("初始版本")
+    out = tmp_path / "site"
+    assert run_build(sample.root, out).returncode == 0
+    before = files(out)
+    (sample.root / "templates/static/changed.txt").write_text("新", encoding="utf-8")
+    Git(sample).commit("改动")
+    build = subprocess.Popen(
+        command(sample.root, out, "--jobs", "2"),
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal gives a command
+    )
+    deadline = time.monotonic() + 120
+    try:
+        seen = False
+        while not seen and build.poll() is None and time.monotonic() < deadline:
+            for name in os.listdir(tmp_path):
+                # Pages under powers/ are written by the render workers.
+                seen = seen or (
+                    name.startswith(".site.building-") and (tmp_path / name / "powers").is_dir()
+                )
+        assert seen, f"the build was not seen rendering (exit {build.poll()})"
+        os.killpg(build.pid, signal.SIGINT)
+        _, err = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGKILL)
+            build.communicate()
+    assert build.returncode == 130, err
+    assert err.strip().splitlines() == ["site-builder: 已中断（Ctrl-C）。"], err
+    assert files(out) == before and leftovers(out) == []
+    for _ in range(100):  # the workers were stopped and reaped by the parent before it left
+        if not _processes_left(build.pid):
+            break
+        time.sleep(0.05)
+    assert not _processes_left(build.pid)
+
+
 def test_an_output_moved_aside_by_a_killed_swap_is_restored(git: Git, tmp_path: Path) -> None:
     # A build killed between the two renames of the swap leaves no output, only .site.old-<pid>.
     out = tmp_path / "site"
