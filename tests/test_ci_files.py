@@ -35,9 +35,12 @@ def test_github_validate_workflow() -> None:
     assert "pull_request" in trigger(workflow)
     checkout = next(s for s in steps(workflow) if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0
+    assert checkout["with"]["persist-credentials"] is False
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "pull_request_target" not in trigger(workflow)  # never secrets for a fork's code
     text = commands(workflow)
     assert "python-version: 3.11" in text and "node-version: 20" in text
-    assert "pip install -e ." in text and "npm ci" in text
+    assert "pip install -e ." in text and "npm ci --ignore-scripts" in text
     assert "site-builder validate --format github" in text
     assert 'site-builder diff "origin/${BASE_REF}" HEAD --format markdown' in text
     assert "BASE_REF: ${{ github.base_ref }}" in text
@@ -49,9 +52,13 @@ def test_github_publish_workflow() -> None:
     workflow = load(".github/workflows/publish.yml")
     on = trigger(workflow)
     assert on["push"]["branches"] == ["main"] and on["push"]["tags"]
-    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    # Least privilege: the build only reads; only the deploy job may publish.
+    assert workflow["permissions"] == {}
+    assert workflow["jobs"]["build"]["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     checkout = next(s for s in steps(workflow) if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0
+    assert checkout["with"]["persist-credentials"] is False
     text = commands(workflow)
     assert "site-builder build --strict" in text
     uses = [s.get("uses", "") for s in steps(workflow)]
