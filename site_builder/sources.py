@@ -169,6 +169,10 @@ _YAML_HINTS: list[tuple[str, str]] = [
         "found unknown escape character",
         "双引号内的反斜杠转义无效：请改用单引号，或写成两个反斜杠。",
     ),
+    (
+        "invalid Unicode character escape code",
+        "双引号内的 \\u 或 \\U 转义不是有效的字符（如不成对的代理字符 \\ud800）：请删除这个转义，直接写出文字。",
+    ),
     ("while scanning a quoted scalar", "引号没有闭合：请检查本行的引号是否成对。"),
     ("found unexpected end of stream", "文件意外结束：可能有未闭合的引号或括号。"),
     ("found undefined alias", "不允许使用锚点和别名（& 和 *）；若文字以 * 开头，请加引号。"),
@@ -239,6 +243,145 @@ def _refused_constructs(path: str, text: str) -> list[Problem]:
     return problems
 
 
+# Characters no record may hold, written raw or as a double-quoted escape ("\x07",
+# "\uFFFF"): C0 controls other than tab, line feed and carriage return, DEL, the C1
+# controls, surrogates and the Unicode noncharacters. They are invisible in an editor,
+# make the Atom feeds ill-formed XML and are refused by the workbook's XML, so they are
+# refused here, at the edge, where the file and the line are known.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+)
+FORBIDDEN_CHARACTERS = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]"
+)
+_CHARACTER_NAMES = {
+    "\x00": "空字符（NUL）",
+    "\x0b": "垂直制表符（从 Word 复制的“手动换行”常带有它）",
+    "\x0c": "换页符",
+    "\x1b": "转义符（ESC）",
+    "\x7f": "删除符（DEL）",
+    "\x85": "下一行符（NEL）",
+}
+
+
+def _character_name(ch: str) -> str:
+    code = ord(ch)
+    if ch in _CHARACTER_NAMES:
+        kind = _CHARACTER_NAMES[ch]
+    elif 0xD800 <= code <= 0xDFFF:
+        kind = "代理字符（不成对的 UTF-16 半个字符）"
+    elif code <= 0x9F:
+        kind = "控制字符"
+    else:
+        kind = "Unicode 非字符（保留不用的码位）"
+    return f"U+{code:04X} {kind}"
+
+
+def _refused_characters(path: str, text: str) -> list[Problem]:
+    """Refuse the characters of FORBIDDEN_CHARACTERS written raw, at their line and column.
+
+    One problem per line is enough to find them (a pasted block may hold hundreds).
+    """
+    problems: list[Problem] = []
+    last_line = 0
+    for match in FORBIDDEN_CHARACTERS.finditer(text):
+        start = match.start()
+        line = text.count("\n", 0, start) + 1
+        if line == last_line:
+            continue
+        last_line = line
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        message = (
+            f"第 {column} 列有不可见的 {_character_name(match.group())}：这类字符在网页、订阅源和表格中"
+            "都会出错，请在编辑器中删除它（常见于从其他系统或 Word 复制的文字）。"
+        )
+        problems.append(error(path, (), message, "forbidden-character", line, column))
+    if len(problems) > MAX_REFUSED:
+        rest = problems[MAX_REFUSED]
+        message = f"另有 {len(problems) - MAX_REFUSED} 行含有不可见的控制字符或非字符，未逐一列出：请全部删除。"
+        problems = [*problems[:MAX_REFUSED], replace(rest, message=message)]
+    return problems
+
+
+def _escaped_characters(path: str, text: str, data: Any) -> list[Problem]:
+    """Refuse the characters of FORBIDDEN_CHARACTERS that double-quoted escapes produced.
+
+    Only escapes make them (raw ones are refused before parsing), and every escape
+    needs a backslash: a text without one is not walked.
+    """
+    if "\\" not in text:
+        return []
+    problems: list[Problem] = []
+    stack: list[tuple[Pointer, Any]] = [((), data)]
+    while stack and len(problems) < MAX_REFUSED:
+        pointer, value = stack.pop()
+        texts: list[tuple[Pointer, str]] = []
+        if isinstance(value, str):
+            texts.append((pointer, value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    texts.append(((*pointer, key), key))
+                stack.append(((*pointer, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*pointer, i), item) for i, item in enumerate(value))
+        for where, string in texts:
+            found = FORBIDDEN_CHARACTERS.search(string)
+            if found is None:
+                continue
+            line, column = locate(text, where)
+            code = ord(found.group())
+            escape = (
+                f"\\x{code:02X}"
+                if code <= 0xFF
+                else (f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+            )
+            message = (
+                f"双引号中的转义（如“{escape}”）写出了不可见的 {_character_name(found.group())}："
+                "这类字符在网页、订阅源和表格中都会出错，请删除这个转义。"
+            )
+            problems.append(error(path, where, message, "forbidden-character", line, column))
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+# No record nests deeper than 7 levels (power.discretion[].tiers[].circumstances[]);
+# a file nested deeper than this is a mistake or an attack, and building it would
+# exhaust the stack (PyYAML composes and builds recursively). Checked on the parser's
+# events, which are read iteratively, before anything is composed.
+MAX_DEPTH = 64
+
+
+def _too_deep(path: str, text: str) -> list[Problem]:
+    """Refuse a document nested deeper than MAX_DEPTH, at the line where it gets too deep.
+
+    A cheap bound first: a level of flow nesting needs a bracket, and a level of block
+    nesting at least one more column of indentation (or of "- ", "? ", ": ") than its
+    parent, except a list as a mapping's value, which may share its key's column. Only a
+    text whose bound exceeds the limit is parsed for events.
+    """
+    # Within the bound when no line's lead of indentation and indicators is this long.
+    lead = (MAX_DEPTH - 2 - text.count("[") - text.count("{")) // 2 + 1
+    if lead > 0 and not re.search(f"^[ \t?:-]{{{lead},}}", text, re.MULTILINE):
+        return []
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FastLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = _mark(event.start_mark)
+                    message = (
+                        f"内容嵌套超过 {MAX_DEPTH} 层：一项记录最多只有七八层（如裁量基准的阶次和情节），"
+                        "请检查本行附近是否误粘贴了大量括号或缩进。"
+                    )
+                    return [error(path, (), message, "yaml-depth", line, col)]
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return []  # a syntax error: parse() reports it, with its line
+    return []
+
+
 def decode(path: str, raw: bytes) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 text, naming the line and column of the first invalid byte."""
     problems: list[Problem] = []
@@ -275,7 +418,8 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Problem]]:
 
 def parse(path: str, text: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document strictly; return its data, or None with the problems."""
-    problems = _refused_constructs(path, text)
+    problems = _refused_characters(path, text) or _too_deep(path, text)
+    problems = problems or _refused_constructs(path, text)
     if problems:
         return None, problems
     loader = _StrictLoader(text)
@@ -304,6 +448,7 @@ def parse(path: str, text: str) -> tuple[Any, list[Problem]]:
                 col,
             )
         )
+    problems += _escaped_characters(path, text, data)
     if data is None and not problems:
         problems.append(error(path, (), "文件为空：请填写内容，或删除该文件。", "empty", 1, 1))
     return (None if problems and any(p.severity == "error" for p in problems) else data), problems
@@ -473,6 +618,8 @@ def load_lenient(text: str) -> Any:
 
     For reading old revisions in the history, which may hold files that fail today's checks.
     """
+    if _too_deep("", text):
+        return None  # building it would exhaust the stack, here or wherever it is walked
     try:
         # Aliases are refused in records; in an old revision one may be an alias bomb,
         # a few lines that expand to billions of items once anything walks the data.

@@ -105,7 +105,25 @@ def _symlink_outside_folder(root: Path, outside: Path) -> None:
     (root / "data/departments/zq-x").symlink_to(outside, target_is_directory=True)
 
 
+def _raw_character(ch: str) -> Callable[[Path, Path], None]:
+    """A hook writing ``ch`` raw into the power's content, line 4, column 12."""
+
+    def hook(root: Path, outside: Path) -> None:
+        path = root / "data/departments/zq-a/powers/zq-a-xk-001.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert "\ncontent: 对某某" in text
+        path.write_text(text.replace("content: 对某某", f"content: 对某{ch}某", 1), "utf-8")
+
+    return hook
+
+
 HOOKS: dict[str, Callable[[Path, Path], None]] = {
+    "raw-nul": _raw_character("\x00"),
+    "raw-vertical-tab": _raw_character("\x0b"),
+    "raw-delete": _raw_character("\x7f"),
+    "raw-c1-control": _raw_character("\x9b"),
+    "raw-noncharacter": _raw_character("\uffff"),
+    "raw-noncharacter-plane": _raw_character("\U0010fffe"),
     "too-large": _too_large,
     "symlink-inside": _symlink_inside,
     "symlink-outside": _symlink_outside,
