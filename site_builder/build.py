@@ -122,6 +122,8 @@ def build(
         root,
         folder / "history" if folder else None,
         loaded.dataset.config.raw.get("editions", {}).get("tag_pattern"),
+        # The bytes read, to be proved the commit's (git's status trusts file times).
+        {rel: (blob, loaded.dataset.digests[rel]) for rel, blob in loaded.dataset.blobs.items()},
     )
     # The history is read in a worker while the records are checked here: the two are
     # independent, and what reading the history leaves in memory goes with the worker.

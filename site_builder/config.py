@@ -30,6 +30,8 @@ class SiteConfig:
     jurisdiction: str
     categories: tuple[Category, ...]
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The bytes of site.yaml as read: what the downloads publish, never the file read again.
+    source: bytes = field(default=b"", compare=False, repr=False)
 
     @property
     def category_names(self) -> tuple[str, ...]:
@@ -55,8 +57,10 @@ def load_config(root: Path) -> SiteConfig:
                 )
             ]
         )
-    source, problems = sources.read(root, CONFIG_FILE)
-    if source is None:
+    raw, problems = sources.read_bytes(root, CONFIG_FILE)
+    source, more = sources.from_bytes(CONFIG_FILE, raw) if raw is not None else (None, [])
+    problems += more
+    if source is None or raw is None:
         raise DataError(problems)
     found: list[Problem] = [p for p in problems if p.severity == "error"]
     for pointer, message in Schemas(root / "schema").check("site", source.data):
@@ -97,4 +101,5 @@ def load_config(root: Path) -> SiteConfig:
             Category(c["name"], c["code"], c.get("letter", "")) for c in data["categories"]
         ),
         raw=data,
+        source=raw,
     )

@@ -122,8 +122,10 @@ def build_time(site: Site) -> datetime:
 
 
 def _source_text(site: Site, record: Record) -> bytes:
-    """A record's YAML source; rewritten without references when it names a non-public power."""
-    raw = (site.ds.root / record.path).read_bytes()
+    """A record's YAML source; rewritten without references when it names a non-public power.
+
+    The bytes are those the build read and checked (never the file as it is now)."""
+    raw = site.ds.texts.raw(record.path)
     if record.kind != "power":
         return raw
     scrubbed = public_data(site, record)
@@ -147,12 +149,10 @@ def _leading_comments(text: str) -> list[str]:
 
 def source_entries(site: Site) -> dict[str, bytes]:
     """The repository's public sources: site.yaml, schema/ and data/ without non-public powers."""
-    root = site.ds.root
-    entries = {"site.yaml": (root / "site.yaml").read_bytes()}
-    for path in sorted((root / "schema").glob("*.schema.json")):
-        entries[f"schema/{path.name}"] = path.read_bytes()
+    # site.yaml and the schemas as read for the build; the data as read and checked.
+    entries = {rel: site.ds.files[rel] for rel in sorted(site.ds.files)}
     if "data/jurisdictions.yaml" in site.ds.texts:
-        entries["data/jurisdictions.yaml"] = (root / "data/jurisdictions.yaml").read_bytes()
+        entries["data/jurisdictions.yaml"] = site.ds.texts.raw("data/jurisdictions.yaml")
     for records in (site.ds.laws, site.ds.flows, site.ds.departments):
         for record in records.values():
             entries[record.path] = _source_text(site, record)
@@ -182,13 +182,15 @@ def schema_files(site: Site) -> dict[str, bytes]:
     """The JSON Schemas at stable addresses, with ``$id`` absolute when base_url is set."""
     base = str(site.config.raw.get("base_url") or "").rstrip("/")
     files = {}
-    for path in sorted((site.ds.root / "schema").glob("*.schema.json")):
-        raw = path.read_bytes()
+    for rel in sorted(site.ds.files):
+        if not rel.startswith("schema/"):
+            continue
+        raw = site.ds.files[rel]  # as read for the build, never read again
         if base:
             doc = json.loads(raw)
-            doc["$id"] = f"{base}/schema/{path.name}"
+            doc["$id"] = f"{base}/{rel}"
             raw = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        files[f"schema/{path.name}"] = raw
+        files[rel] = raw
     return files
 
 

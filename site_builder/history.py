@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import json
 import os
 import re
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -187,6 +188,50 @@ def work_tree(repo: pygit2.Repository, root: Path) -> WorkTree:
         if rel == "site.yaml" or rel.startswith("data/"):
             changed.append(rel)
     return WorkTree(shallow=repo.is_shallow, uncommitted=tuple(sorted(changed)))
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a file of these bytes (SHA-1 of "blob <size>\\0" and the bytes)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def unreviewed(
+    repo: pygit2.Repository,
+    commit: pygit2.Commit,
+    root: Path,
+    read: Mapping[str, tuple[str, str]],
+) -> list[str]:
+    """The files read whose bytes are not those of ``commit``, relative to ``root``.
+
+    ``read``: (git blob id, SHA-256) of the bytes each file had when the build read
+    it. git's status trusts a file's size and times, and a file may change after it
+    ran: the bytes themselves are compared. A file whose bytes differ from its blob
+    only by git's own checkout filters (line endings) is the commit's.
+    """
+    workdir = Path(repo.workdir).resolve()
+    here = root.resolve()
+    prefix = "" if here == workdir else here.relative_to(workdir).as_posix() + "/"
+    tree = commit.tree
+    out = []
+    for rel, (blob, sha256) in read.items():
+        try:
+            entry = tree[prefix + rel]
+        except KeyError:  # not in the commit: untracked, ignored or only staged
+            out.append(rel)
+            continue
+        if str(entry.id) == blob:
+            continue
+        obj = repo.get(entry.id)
+        if not isinstance(obj, pygit2.Blob):
+            out.append(rel)
+            continue
+        data = obj.data
+        filters = repo.load_filter_list(prefix + rel, pygit2.enums.FilterMode.TO_WORKTREE)
+        if filters is not None:
+            data = filters.apply_to_buffer(data)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            out.append(rel)
+    return sorted(out)
 
 
 # --- the update trail -------------------------------------------------------------
@@ -936,18 +981,30 @@ class Published:
     commit_time: int | None = None  # its commit time, in seconds since the epoch
 
 
-def published(root: Path, cache: Path | None, tag_pattern: str | None) -> Published:
-    """Read the trail of HEAD, the editions and the work tree's state in one go."""
+def published(
+    root: Path,
+    cache: Path | None,
+    tag_pattern: str | None,
+    read: Mapping[str, tuple[str, str]] | None = None,
+) -> Published:
+    """Read the trail of HEAD, the editions and the work tree's state in one go.
+
+    ``read``: (git blob id, SHA-256) of each file the build read; those whose bytes
+    are not HEAD's count as uncommitted, as git's own status reports them.
+    """
     repo = open_repository(root)
     if repo is None:
         return Published(None, [], False, ())
     state = work_tree(repo, root)
     commit = None if repo.head_is_unborn else resolve(repo, "HEAD")
+    uncommitted = set(state.uncommitted)
+    if read and commit is not None:
+        uncommitted.update(unreviewed(repo, commit, root, read))
     return Published(
         trail(root, cache=cache),
         editions(root, tag_pattern) if tag_pattern else [],
         state.shallow,
-        state.uncommitted,
+        tuple(sorted(uncommitted)),
         str(commit.id) if commit else None,
         commit.commit_time if commit else None,
     )

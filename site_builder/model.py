@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, manifest, parallel, sources
+from site_builder import cache, history, manifest, parallel, sources
+from site_builder.config import CONFIG_FILE as CONFIG
 from site_builder.config import SiteConfig
-from site_builder.errors import Problem, error, warning
+from site_builder.errors import DataError, Problem, error, warning
 from site_builder.schemas import Schemas
 
 DATA = "data"
@@ -45,17 +46,34 @@ class Texts(Mapping[str, str]):
     """The text of every data file that could be read, read again from disk when asked for.
 
     Records come from the cache; their texts are needed only to place a problem on a
-    line or to keep a file's leading comments, so they are not held in memory.
+    line or to keep a file's leading comments, so they are not held in memory. What is
+    read again must be the bytes read first (``digests``), so that everything a build
+    publishes comes from one snapshot: a file changed since is refused, not published.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, digests: Mapping[str, str]) -> None:
         self.root = root
+        self.digests = digests
         self.readable: set[str] = set()
 
     def __getitem__(self, rel: str) -> str:
         if rel not in self.readable:
             raise KeyError(rel)
-        return sources.decode(rel, (self.root / rel).read_bytes())[0] or ""
+        return sources.decode(rel, self.raw(rel))[0] or ""
+
+    def raw(self, rel: str) -> bytes:
+        """The bytes of ``rel``, as they were when the build read them; DataError if they changed."""
+        try:
+            data = (self.root / rel).read_bytes()
+        except OSError:
+            data = None
+        if data is None or manifest.digest(data) != self.digests.get(rel):
+            message = (
+                "该文件在构建过程中被修改或删除：网站只发布构建开始时读取并核对过的内容。"
+                "请等修改完成（并提交）后重新构建。"
+            )
+            raise DataError([error(rel, (), message, "changed-during-build", 1, 1)])
+        return data
 
     def __contains__(self, rel: object) -> bool:
         return rel in self.readable
@@ -79,8 +97,12 @@ class Dataset:
     laws: dict[str, Record] = field(default_factory=dict)
     flows: dict[str, Record] = field(default_factory=dict)
     texts: Texts = field(init=False)
-    # The SHA-256 of every data file read, by path: what the data of a build was.
+    # The SHA-256 of every file read (data, site.yaml, schema/), by path: what the data of a build was.
     digests: dict[str, str] = field(default_factory=dict)
+    # The git blob id of the same bytes: checked against the commit built (history.published).
+    blobs: dict[str, str] = field(default_factory=dict)
+    # The bytes of site.yaml and of the schema files, as read: what the downloads publish.
+    files: dict[str, bytes] = field(default_factory=dict)
     # Chinese titles of each kind's top-level fields, from the schemas.
     field_titles: dict[str, dict[str, str]] = field(default_factory=dict)
     # Ids that exist on disk, valid or not, so references to a broken record are not reported twice.
@@ -95,7 +117,13 @@ class Dataset:
         )
 
     def __post_init__(self) -> None:
-        self.texts = Texts(self.root)
+        self.texts = Texts(self.root, self.digests)
+
+    def keep(self, rel: str, raw: bytes) -> None:
+        """Remember the bytes of a file read that is published as read (site.yaml, a schema)."""
+        self.files[rel] = raw
+        self.digests[rel] = manifest.digest(raw)
+        self.blobs[rel] = history.blob_id(raw)
 
 
 def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
@@ -201,13 +229,19 @@ def load(
     """
     files, problems = discover(root)
     dataset = Dataset(root=root, config=config)
+    if config.source:
+        dataset.keep(CONFIG, config.source)
+    for rel, raw in schemas.files.items():
+        dataset.keep(rel, raw)
     dataset.field_titles = {
         kind: {key: prop.get("title", key) for key, prop in doc.get("properties", {}).items()}
         for kind, doc in schemas.documents.items()
     }
     power_paths: dict[str, str] = {}
     for (kind, rel), (data, found, errors) in zip(
-        files, _checked_files(root, files, schemas, jobs, dataset.digests, cache_dir), strict=True
+        files,
+        _checked_files(root, files, schemas, jobs, dataset.digests, dataset.blobs, cache_dir),
+        strict=True,
     ):
         problems += found
         if data is None:
@@ -270,11 +304,12 @@ def _checked_files(
     schemas: Schemas,
     jobs: int,
     digests: dict[str, str],
+    blobs: dict[str, str],
     cache_dir: Path | None,
 ) -> list[Checked]:
     """Read and schema-check every file, reusing the cached result for the same bytes.
 
-    ``digests`` receives the SHA-256 of every file read.
+    ``digests`` receives the SHA-256 of every file read, ``blobs`` its git blob id.
     """
     entries = cache.Entries(cache_dir / CACHE_FILE if cache_dir else None, schemas.fingerprint)
     results: list[Checked | None] = []
@@ -285,6 +320,7 @@ def _checked_files(
             results.append((None, problems, []))
             continue
         digests[rel] = manifest.digest(raw)
+        blobs[rel] = history.blob_id(raw)
         hit = entries.get(f"{kind}:{rel}", digests[rel])
         results.append(_from_json(hit) if hit is not None else None)
         if hit is None:

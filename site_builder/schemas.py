@@ -53,10 +53,14 @@ class Schemas:
 
     def __init__(self, schema_dir: Path, categories: Sequence[str] | None = None) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
+        # The bytes of each schema file as read ("schema/<name>"): what the downloads publish.
+        self.files: dict[str, bytes] = {}
         registry: Registry = Registry()
         try:
             for path in sorted(schema_dir.glob("*.schema.json")):
-                doc = json.loads(path.read_text(encoding="utf-8"))
+                raw = path.read_bytes()
+                doc = json.loads(raw.decode("utf-8"))
+                self.files[f"schema/{path.name}"] = raw
                 self.documents[path.name.removesuffix(".schema.json")] = doc
                 registry = registry.with_resource(path.name, Resource.from_contents(doc))
         except (OSError, ValueError) as exc:

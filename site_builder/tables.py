@@ -10,9 +10,8 @@ one definition, so they cannot drift apart.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from site_builder.model import Record, resolve_flow
@@ -589,10 +588,12 @@ TABLES: tuple[Table, ...] = (
 class SchemaTitles:
     """Titles and descriptions of schema fields, following ``$ref`` across the schema files."""
 
-    def __init__(self, schema_dir: Path) -> None:
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        """``files``: the schema files as the build read them ("schema/<name>": bytes)."""
         self.docs: dict[str, dict[str, Any]] = {
-            p.name: json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted(schema_dir.glob("*.schema.json"))
+            rel.removeprefix("schema/"): json.loads(raw)
+            for rel, raw in sorted(files.items())
+            if rel.startswith("schema/")
         }
 
     def _deref(self, node: dict[str, Any], doc: str) -> tuple[dict[str, Any], str]:
@@ -634,5 +635,5 @@ class SchemaTitles:
 
 def dictionary(site: Site) -> dict[str, list[ColumnDoc]]:
     """Every table's columns with their Chinese titles and descriptions."""
-    titles = SchemaTitles(site.ds.root / "schema")
+    titles = SchemaTitles(site.ds.files)
     return {t.name: [titles.describe(c) for c in t.columns] for t in TABLES}
