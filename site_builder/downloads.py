@@ -13,9 +13,7 @@ commit's time, or SOURCE_DATE_EPOCH), never the clock.
 from __future__ import annotations
 
 import copy
-import csv
 import functools
-import io
 import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -62,18 +60,10 @@ def table_rows(site: Site, table: Table) -> list[list[Cell]]:
     return [[c.get(row) for c in table.columns] for row in table.rows(site)]
 
 
-def _text(value: Cell) -> str:
-    return "" if value is None else str(value)
-
-
 def csv_bytes(table: Table, rows: list[list[Cell]]) -> bytes:
-    """UTF-8 without BOM, ``\\n`` line ends, a header of column names."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.name for c in table.columns])
-    for row in rows:
-        writer.writerow([_text(v) for v in row])
-    return out.getvalue().encode("utf-8")
+    """UTF-8 without BOM, ``\\n`` line ends, a header of column names; a text that a
+    spreadsheet would run as a formula is neutralised (``spreadsheet.safe_cell``)."""
+    return spreadsheet.write_csv([c.name for c in table.columns], rows)
 
 
 def changes_csv(site: Site) -> bytes:

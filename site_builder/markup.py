@@ -6,6 +6,7 @@ allowed through, and links may only use http, https and mailto.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -48,10 +49,65 @@ _PLAIN = re.compile(
 )
 
 
+# Lists and quotes nested deeper than this are refused by validation (``nesting``): real
+# text has three or four levels, while Markdown parses nesting recursively (a list 300
+# deep exhausts the stack, and takes seconds before it does).
+MAX_NESTING = 20
+# A line opening more levels than MAX_NESTING needs at least that many characters of
+# indentation and markers before its text: only such lines are measured.
+_DEEP_CANDIDATE = re.compile(f"^[ \t>*+.)0-9-]{{{MAX_NESTING + 1},}}", re.MULTILINE)
+_MARKER = re.compile(r"(?:>|[-*+](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|$))")
+
+
+def _line_nesting(line: str) -> int:
+    """The levels a line opens: a quote mark or list marker is one, four columns of indentation one."""
+    levels, i, columns = 0, 0, 0
+    while i < len(line):
+        if line[i] in " \t":
+            columns += 4 if line[i] == "\t" else 1
+            i += 1
+            continue
+        levels += columns // 4
+        columns = 0
+        marker = _MARKER.match(line, i)
+        if marker is None:
+            return levels
+        levels += 1
+        i = marker.end()
+    return levels + columns // 4
+
+
+def nesting(text: str) -> tuple[int, int]:
+    """The deepest nesting of lists and quotes in ``text`` that exceeds MAX_NESTING, and the
+    (0-based) line where it is; (0, 0) when the text is within the limit."""
+    for match in _DEEP_CANDIDATE.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", start)
+        levels = _line_nesting(text[start : end if end >= 0 else len(text)])
+        if levels > MAX_NESTING:
+            return levels, text.count("\n", 0, start)
+    return 0, 0
+
+
+def _plain_html(text: str) -> str:
+    """The text as escaped paragraphs, without Markdown: for a text Markdown cannot take."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
 @lru_cache(maxsize=65536)  # the same texts recur across a power's page and its gazette entry
 def to_html(text: str) -> str:
-    """Render Markdown to sanitised HTML (block level: paragraphs, lists)."""
-    raw = f"<p>{text}</p>" if _PLAIN.fullmatch(text) else _MARKDOWN.reset().convert(text)
+    """Render Markdown to sanitised HTML (block level: paragraphs, lists).
+
+    Never raises: a text nested too deep (refused by validation, but met in an old
+    revision, say) is shown as plain paragraphs.
+    """
+    if _PLAIN.fullmatch(text):
+        raw = f"<p>{text}</p>"
+    elif nesting(text)[0]:
+        raw = _plain_html(text)
+    else:
+        raw = _MARKDOWN.reset().convert(text)
     return nh3.clean(
         raw,
         tags=_TAGS,

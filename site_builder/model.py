@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, history, manifest, parallel, sources
+from site_builder import cache, history, manifest, parallel, sources, textrules
 from site_builder.config import CONFIG_FILE as CONFIG
 from site_builder.config import SiteConfig
 from site_builder.errors import DataError, Problem, error, warning
@@ -346,6 +346,10 @@ def _check_file(kind: str, rel: str, raw: bytes, schemas: Schemas) -> Checked:
     errors = [
         error(rel, pointer, message, "schema")
         for pointer, message in schemas.check(kind, source.data)
+    ]
+    errors += [
+        error(rel, pointer, message, rule)
+        for pointer, message, rule in textrules.check(source.data)
     ]
     return source.data, problems, errors
 

@@ -301,6 +301,43 @@ class Sheet:
     rows: list[list[str | int | float | None]]
 
 
+# --- writing: CSV and .xlsx -----------------------------------------------------------
+
+# What Excel, WPS and LibreOffice take for the start of a formula in a CSV file (OWASP,
+# "CSV Injection"): a download opened by a citizen must never run what a record says.
+FORMULA_START = frozenset("=+-@\t\r")
+
+
+def safe_cell(value: str) -> str:
+    """A text as it may stand in a CSV cell: prefixed with ``'`` when it would start a formula.
+
+    The one place where CSV cells are neutralised (OWASP's advice): a spreadsheet shows
+    the text after the quote, as text. Numbers are not texts and are never prefixed.
+    """
+    return "'" + value if value[:1] in FORMULA_START else value
+
+
+def write_csv(header: Iterable[str], rows: Iterable[Iterable[str | int | float | None]]) -> bytes:
+    """A CSV file: UTF-8 without BOM, ``\\n`` line ends, texts neutralised by ``safe_cell``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_cell(name) for name in header])
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else safe_cell(v) if isinstance(v, str) else str(v) for v in row]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def workbook_text(value: str) -> str:
+    """A text as it may stand in a workbook cell: without the characters XML cannot hold.
+
+    Data files cannot hold them (``sources`` refuses them), but text read from old
+    revisions or commit messages can, and a single one made the whole workbook fail.
+    """
+    return sources.FORBIDDEN_CHARACTERS.sub("", value)
+
+
 WIDEST = 60  # the widest a column is made, in characters (a CJK character counts two)
 
 
@@ -327,7 +364,6 @@ def write_workbook(
     """
     from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
     from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped, unused-ignore]
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped, unused-ignore]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
     from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped, unused-ignore]
@@ -341,7 +377,7 @@ def write_workbook(
         widths = [text_width(h) for h in spec.header]
         for row in spec.rows:
             values: list[str | int | float | None] = [
-                ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row
+                workbook_text(v) if isinstance(v, str) else v for v in row
             ]
             if text_only:
                 values = [v or None for v in values]
