@@ -236,7 +236,7 @@ def unreviewed(
 
 # --- the update trail -------------------------------------------------------------
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5  # 5: commit text without control characters
 CACHE_FILE = "trail.json"
 ADDED, CHANGED, CANCELLED, DELETED = "新增", "变更", "取消", "删除"
 # A field value longer than this (as JSON) is recorded as changed without its text.
@@ -355,6 +355,16 @@ def change_title(message: str) -> str:
         body = [line for line in lines[1:] if line and not line.startswith("See merge request")]
         return body[0] if body else subject
     return re.sub(r"\s*\(#\d+\)\s*$", "", subject)
+
+
+# C0 controls but tab and newline, DEL and C1 controls: not allowed in XML (the feeds),
+# invisible on a page, and never meant in a commit message or a name.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Commit text without control characters (carriage returns included)."""
+    return _CONTROLS.sub("", text)
 
 
 def _date(commit: pygit2.Commit) -> str:
@@ -500,12 +510,15 @@ def _commit_changes(
             before[found[0]] = (path, found[1], old_id)
         if new_id is not None:
             after[found[0]] = (path, found[1], new_id)
-    author = (commit.parents[1].author if len(commit.parents) > 1 else commit.author).name
+    author = printable(
+        (commit.parents[1].author if len(commit.parents) > 1 else commit.author).name
+    )
+    message = printable(commit.message)
     sha, date, pr, title = (
         str(commit.id),
         _date(commit),
-        pull_request(commit.message),
-        change_title(commit.message),
+        pull_request(message),
+        change_title(message),
     )
     out: list[Change] = []
     # A record removed and another of the same kind added, equal but for the id: a rename.
@@ -537,13 +550,17 @@ def _commit_changes(
         if old and cur and old[1] != cur[1]:  # moved to another department
             moved = FieldChange("department", old[1], cur[1])
             result = (result[0] if result else CHANGED, (moved, *(result[1] if result else ())))
-        if result is None:
-            continue
         path = cur[0] if cur else old[0] if old else ""
         latest = reader.fields(cur[2] if cur else old[2] if old else None) or {}
-        name = reader.value(latest.get("name") or latest.get("title"))
         disclosure = reader.value(latest.get("disclosure"))
         public = not (isinstance(disclosure, dict) and disclosure.get("public") is False)
+        if result is None:
+            if public or key[0] != "power":
+                continue
+            # A withheld power's file touched without a change in meaning: kept (it is never
+            # published), so that the commit's message, which may name it, is withheld too.
+            result = (CHANGED, ())
+        name = reader.value(latest.get("name") or latest.get("title"))
         out.append(
             Change(
                 sha,
@@ -912,7 +929,7 @@ def editions(root: Path, pattern: str) -> list[Edition]:
             continue
         target = repo[ref.target]
         commit = target.peel(pygit2.Commit)
-        message = target.message if isinstance(target, pygit2.Tag) else ""
+        message = printable(target.message) if isinstance(target, pygit2.Tag) else ""
         powers = {}
         for path, blob_id in _record_blobs(repo, commit.tree):
             found_key = record_key(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -20,6 +20,8 @@ from site_builder.model import Dataset, Record, resolve_flow
 ACTIONS = ("取消", "转移", "下放", "整合", "加强", "委托")
 CHANGELOG_LIMIT = 500  # changes listed on a changelog page; changes.csv has them all
 FEED_LIMIT = 50
+# The note published for a commit that touched a withheld power, in place of its message.
+WITHHELD_NOTE = "本次修改涉及未公开的事项，说明不予公开。"
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,15 @@ class Site:
         withheld_ids = {p.id for p in self.withheld}
         # Changes that may be published: never those of a power that is, or was when deleted, not public.
         trail_changes = self.trail.changes if self.trail else []
+        # A commit message may name any power the commit touched: the message of a commit that
+        # touched a power withheld now, or withheld when the commit was made, is never published.
+        self.redacted = frozenset(
+            c.commit
+            for c in trail_changes
+            if not c.public or (c.record[0] == "power" and c.record[1] in withheld_ids)
+        )
         self.changes: list[Change] = [
-            c
+            self._shown(c)
             for c in trail_changes
             if c.public and not (c.record[0] == "power" and c.record[1] in withheld_ids)
         ]
@@ -110,7 +119,11 @@ class Site:
         """A record's published changes, newest first; None when the site has no git history."""
         if self.trail is None:
             return None
-        return [c for c in self.trail.of(kind, record_id) if c.public]
+        return [self._shown(c) for c in self.trail.of(kind, record_id) if c.public]
+
+    def _shown(self, change: Change) -> Change:
+        """A change as published: with a neutral note for a commit whose message is withheld."""
+        return replace(change, title=WITHHELD_NOTE) if change.commit in self.redacted else change
 
     def change_department(self, change: Change) -> str:
         """The department a change belonged to when it was made."""

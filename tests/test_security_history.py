@@ -4,20 +4,22 @@ and a partial clone refused with a message."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pygit2
 import pytest
-from conftest import Git, Repo
+from conftest import LICENCE, PENALTY, Git, Repo
 
 from site_builder import downloads, history
 from site_builder.build import build, check_repository
 from site_builder.errors import DataError
-from site_builder.pages import Site
+from site_builder.pages import WITHHELD_NOTE, Site
 
 LICENCE_PATH = "data/departments/zq-a/powers/zq-a-xk-001.yaml"
 OLD = 1_600_000_000  # a time well before the commits: git's index then trusts the file times
@@ -114,3 +116,95 @@ def test_a_file_changed_while_the_build_runs_is_refused_not_published(git: Git) 
     (git.repo.root / LICENCE_PATH).unlink()
     with pytest.raises(DataError):
         downloads.zip_files(site)
+
+
+# --- commit messages that name a withheld power ----------------------------------------
+
+SECRET = {
+    **PENALTY,
+    "id": "zq-a-cf-009",
+    "name": "绝密核查处罚事项",
+    "disclosure": {"public": False, "reason": "涉及国家秘密", "basis": "《保守国家秘密法》"},
+}
+SECRET_NAME = "绝密核查处罚事项"
+
+
+def _everything(out: Path) -> str:
+    texts = []
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix in (".zip", ".xlsx"):
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                data = b"\n".join(z.read(name) for name in z.namelist())
+        texts.append(data.decode("utf-8", "replace"))
+    return "\n".join(texts)
+
+
+def _published_notes(out: Path) -> list[str]:
+    with (out / "data/changes.csv").open(encoding="utf-8", newline="") as f:
+        return [row["note"] for row in csv.DictReader(f)]
+
+
+def test_a_commit_touching_a_withheld_power_publishes_no_message(git: Git) -> None:
+    def both() -> None:
+        git.repo.power(LICENCE, committed_time_limit={"value": 5, "unit": "工作日"})
+        git.repo.power(SECRET)
+
+    git.pull_request(21, f"缩短某某许可时限并新增{SECRET_NAME}", both)
+    git.pull_request(
+        22, "缩短处罚事项的时限", lambda: git.repo.power(PENALTY, content="对某某违法行为处罚。")
+    )
+    result = git.repo.cli("build")
+    assert result.exit_code == 0, result.output
+    out = git.repo.root / "public"
+    assert SECRET_NAME not in _everything(out)
+    notes = _published_notes(out)
+    assert WITHHELD_NOTE in notes and "缩短处罚事项的时限" in notes  # others keep theirs
+    for page in ("powers/zq-a-xk-001.html", "changes/index.html", "changes/feed.xml"):
+        assert WITHHELD_NOTE in (out / page).read_text(encoding="utf-8"), page
+
+
+def test_a_power_withheld_later_takes_its_old_messages_with_it(git: Git) -> None:
+    def both() -> None:
+        git.repo.power({**SECRET, "disclosure": {"public": True}})  # public then
+        git.repo.power(LICENCE, committed_time_limit={"value": 5, "unit": "工作日"})
+
+    git.pull_request(23, f"新增{SECRET_NAME}并缩短某某许可时限", both)
+    git.pull_request(24, "调整公开属性", lambda: git.repo.power(SECRET))
+    result = git.repo.cli("build")
+    assert result.exit_code == 0, result.output
+    out = git.repo.root / "public"
+    assert SECRET_NAME not in _everything(out)
+    assert WITHHELD_NOTE in _published_notes(out)
+
+
+def test_a_withheld_power_touched_without_a_change_in_meaning_still_withholds(git: Git) -> None:
+    git.pull_request(25, "新增事项", lambda: git.repo.power(SECRET))
+    path = git.repo.root / "data/departments/zq-a/powers/zq-a-cf-009.yaml"
+
+    def both() -> None:
+        path.write_text("# 格式调整\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+        git.repo.power(LICENCE, content="对某某活动依法实施许可。")
+
+    git.pull_request(26, f"调整{SECRET_NAME}的格式并修改某某许可", both)
+    result = git.repo.cli("build")
+    assert result.exit_code == 0, result.output
+    out = git.repo.root / "public"
+    assert SECRET_NAME not in _everything(out)
+    assert WITHHELD_NOTE in _published_notes(out)
+
+
+def test_control_characters_in_commit_text_are_stripped(git: Git) -> None:
+    git.repo.power(LICENCE, content="对某某活动依法实施许可。")
+    git.commit("修改\x01说明\x1b[31m\r\n\x7f\x85正文", author="张\x01三\x08\x9b")
+    result = git.repo.cli("build")
+    assert result.exit_code == 0, result.output
+    out = git.repo.root / "public"
+    for feed in (out / "changes/feed.xml", out / "departments/zq-a/feed.xml"):
+        entries = ET.parse(feed).getroot().findall("{http://www.w3.org/2005/Atom}entry")
+        assert entries  # well-formed, and the change is there
+    text = _everything(out)
+    assert "修改说明[31m" in text and "张三" in text
+    assert not any(ch in text for ch in "\x01\x1b\x7f\x9b\x00")
