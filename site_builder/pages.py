@@ -88,10 +88,21 @@ class Site:
         trail_changes = self.trail.changes if self.trail else []
         # A commit message may name any power the commit touched: the message of a commit that
         # touched a power withheld now, or withheld when the commit was made, is never published.
-        self.redacted = frozenset(
-            c.commit
+        # A message that names a withheld power (its id, or any name it has had) is withheld
+        # too, whichever records its commit touched.
+        hidden = [
+            c
             for c in trail_changes
             if not c.public or (c.record[0] == "power" and c.record[1] in withheld_ids)
+        ]
+        secrets = {
+            s
+            for s in (*withheld_ids, *(p.name for p in self.withheld), *(c.name for c in hidden))
+            if s
+        }
+        self.redacted = frozenset(
+            {c.commit for c in hidden}
+            | {c.commit for c in trail_changes if any(s in c.title for s in secrets)}
         )
         self.changes: list[Change] = [
             self._shown(c)
