@@ -86,29 +86,30 @@ class Site:
         withheld_ids = {p.id for p in self.withheld}
         # Changes that may be published: never those of a power that is, or was when deleted, not public.
         trail_changes = self.trail.changes if self.trail else []
+
         # A commit message may name any power the commit touched: the message of a commit that
         # touched a power withheld now, or withheld when the commit was made, is never published.
         # A message that names a withheld power (its id, or any name it has had) is withheld
         # too, whichever records its commit touched.
-        hidden = [
-            c
-            for c in trail_changes
-            if not c.public or (c.record[0] == "power" and c.record[1] in withheld_ids)
-        ]
+        def hidden(c: Change) -> bool:
+            return not c.public or (c.record[0] == "power" and c.record[1] in withheld_ids)
+
+        withheld_changes = [c for c in trail_changes if hidden(c)]
         secrets = {
             s
-            for s in (*withheld_ids, *(p.name for p in self.withheld), *(c.name for c in hidden))
+            for s in (
+                *withheld_ids,
+                *(p.name for p in self.withheld),
+                *(c.name for c in withheld_changes),
+            )
             if s
         }
+        titles = {c.commit: c.title for c in trail_changes}  # one test per commit, not per change
         self.redacted = frozenset(
-            {c.commit for c in hidden}
-            | {c.commit for c in trail_changes if any(s in c.title for s in secrets)}
+            {c.commit for c in withheld_changes}
+            | {commit for commit, title in titles.items() if any(s in title for s in secrets)}
         )
-        self.changes: list[Change] = [
-            self._shown(c)
-            for c in trail_changes
-            if c.public and not (c.record[0] == "power" and c.record[1] in withheld_ids)
-        ]
+        self.changes: list[Change] = [self._shown(c) for c in trail_changes if not hidden(c)]
 
     # --- links (paths from the site root) ---------------------------------------
 
