@@ -6,8 +6,11 @@ library's ``html.parser`` and reports every problem at once, as ``page: target: 
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -249,3 +252,22 @@ def _escapes(rel: str, path: str) -> bool:
         elif part not in (".", ""):
             depth += 1
     return False
+
+
+def every_file(site: Path) -> dict[str, bytes]:
+    """Every file of a built site, and every member of its zips (the workbook too),
+    recursively, as ``path`` or ``path!member``: all the bytes a reader can get at."""
+    return {
+        name: data
+        for path in sorted(site.rglob("*"))
+        if path.is_file()
+        for name, data in _unpacked(path.relative_to(site).as_posix(), path.read_bytes())
+    }
+
+
+def _unpacked(rel: str, data: bytes) -> Iterator[tuple[str, bytes]]:
+    yield rel, data
+    if data[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                yield from _unpacked(f"{rel}!{member}", archive.read(member))

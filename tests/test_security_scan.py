@@ -19,8 +19,6 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import LICENCE, PENALTY, PROJECT, Git, make_repo
+from sitecheck import every_file
 from test_hostile import hostile, inline_problems
 
 from site_builder.build import build
@@ -86,15 +85,6 @@ class Scanned:
     files: dict[str, bytes]  # every file of the output, and every member of its zips
 
 
-def unpacked(rel: str, data: bytes) -> Iterator[tuple[str, bytes]]:
-    """``data``, and, if it is a zip (a workbook too), each of its members, recursively."""
-    yield rel, data
-    if data[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for member in archive.namelist():
-                yield from unpacked(f"{rel}!{member}", archive.read(member))
-
-
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     root = tmp_path_factory.mktemp("scan") / "repo"
@@ -130,13 +120,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     )
     out = root.parent / "site"
     build(root, out)
-    files = {
-        name: data
-        for path in sorted(out.rglob("*"))
-        if path.is_file()
-        for name, data in unpacked(path.relative_to(out).as_posix(), path.read_bytes())
-    }
-    return Scanned(out, files)
+    return Scanned(out, every_file(out))
 
 
 def test_the_scan_reads_every_kind_of_output(scanned: Scanned) -> None:
