@@ -78,6 +78,46 @@ def tracks(root: Path, folder: str) -> bool:
     return True
 
 
+def gitlinks(root: Path, folder: str) -> list[str]:
+    """Submodule entries (gitlinks) under ``folder`` of ``root``, in the index or at HEAD.
+
+    A gitlink names a commit of another repository, not files: the build cannot publish
+    it, and in the work tree it is at most an empty folder, so only git can tell.
+    Paths are relative to ``root``.
+    """
+    repo = open_repository(root)
+    if repo is None:
+        return []
+    workdir = Path(repo.workdir).resolve()
+    try:
+        base = root.resolve().relative_to(workdir).as_posix()
+    except ValueError:
+        return []
+    prefix = "" if base == "." else base + "/"
+    inside = prefix + folder.rstrip("/") + "/"
+    found = {
+        entry.path[len(prefix) :]
+        for entry in repo.index
+        if entry.mode == pygit2.GIT_FILEMODE_COMMIT and entry.path.startswith(inside)
+    }
+    if not repo.head_is_unborn:
+        try:
+            tree = repo.head.peel(pygit2.Commit).tree[inside.rstrip("/")]
+        except KeyError:
+            tree = None
+        stack = [(tree, inside)] if isinstance(tree, pygit2.Tree) else []
+        while stack:
+            node, path = stack.pop()
+            for entry in node:
+                if entry.filemode == pygit2.GIT_FILEMODE_COMMIT:
+                    found.add(f"{path}{entry.name}"[len(prefix) :])
+                elif entry.filemode == pygit2.GIT_FILEMODE_TREE:
+                    child = repo[entry.id]
+                    if isinstance(child, pygit2.Tree):
+                        stack.append((child, f"{path}{entry.name}/"))
+    return sorted(found)
+
+
 def resolve(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
     """Return the commit that ``revision`` (a branch, tag, commit id, HEAD~2 …) names."""
     try:

@@ -162,6 +162,17 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
     for link in links:
         message = "不允许符号链接（无论指向仓库内还是仓库外）：请改为普通文件或文件夹。"
         problems.append(error(link, (), message, "symlink", 1, 1))
+    submodules = _submodules(root)
+    for rel in submodules:
+        message = (
+            "这里是一个子模块（指向另一个仓库的某次提交，而不是文件）：网站无法发布其中的内容。"
+            f"请删除子模块（git rm --cached {rel}），把需要的文件直接放入本仓库。"
+        )
+        problems.append(error(rel, (), message, "submodule", 1, 1))
+        problems = [
+            p for p in problems if not (p.rule == "layout" and p.path == f"{rel}/department.yaml")
+        ]
+    links = sorted({*links, *submodules})
     found = [
         (kind, rel)
         for kind, rel in found
@@ -187,6 +198,17 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
                     )
                 )
     return found, problems
+
+
+def _submodules(root: Path) -> list[str]:
+    """Submodules under data/: gitlinks in git, and folders holding a repository of their own
+    (a ``.git`` file or folder: an initialised submodule, or a repository copied in)."""
+    found = set(history.gitlinks(root, DATA))
+    for current, dirs, files in os.walk(root / DATA, followlinks=False):
+        if ".git" in dirs or ".git" in files:
+            found.add(Path(current).relative_to(root).as_posix())
+        dirs[:] = [d for d in dirs if d != ".git"]
+    return sorted(found)
 
 
 def _links(folder: Path, root: Path) -> list[str]:

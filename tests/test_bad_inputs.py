@@ -117,7 +117,28 @@ def _raw_character(ch: str) -> Callable[[Path, Path], None]:
     return hook
 
 
+def _submodule(root: Path, outside: Path) -> None:
+    """A department folder that is a submodule: a gitlink in the index, an empty folder on disk.
+
+    The test's commit adds the whole index, so the gitlink is committed with the rest.
+    """
+    import pygit2
+
+    repo = pygit2.Repository(str(root))
+    other = pygit2.init_repository(str(outside / "other"), initial_head="main")
+    (outside / "other/department.yaml").write_text("id: zq-b\n", "utf-8")
+    other.index.add("department.yaml")
+    other.index.write()
+    who = pygit2.Signature("外部", "other@example.org", 1_700_000_000, 480)
+    commit = other.create_commit("HEAD", who, who, "外部仓库", other.index.write_tree(), [])
+    repo.index.read()
+    repo.index.add(pygit2.IndexEntry("data/departments/zq-b", commit, pygit2.GIT_FILEMODE_COMMIT))
+    repo.index.write()
+    (root / "data/departments/zq-b").mkdir()
+
+
 HOOKS: dict[str, Callable[[Path, Path], None]] = {
+    "submodule": _submodule,
     "raw-nul": _raw_character("\x00"),
     "raw-vertical-tab": _raw_character("\x0b"),
     "raw-delete": _raw_character("\x7f"),

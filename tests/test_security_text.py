@@ -292,3 +292,51 @@ def test_a_workbook_takes_text_with_characters_xml_cannot_hold(tmp_path: Path) -
 def test_write_csv_keeps_numbers_and_neutralises_texts() -> None:
     raw = spreadsheet.write_csv(["a", "b", "c"], [[-5, "-5", None], [2.5, "=A1", "甲"]])
     assert raw.decode("utf-8") == "a,b,c\n-5,'-5,\n2.5,'=A1,甲\n"
+
+
+# --- submodules under data/ -------------------------------------------------------------------
+
+
+def _add_gitlink(git: Git, path: str) -> None:
+    """Commit a gitlink at ``path`` (naming the repository's own first commit), as
+    ``git submodule add`` would, and leave the empty folder a checkout leaves."""
+    first = git.git.head.target
+    git.git.index.read()
+    git.git.index.add(git.pygit2.IndexEntry(path, first, git.pygit2.GIT_FILEMODE_COMMIT))
+    git.git.index.write()
+    (git.repo.root / path).mkdir(parents=True, exist_ok=True)
+    git.commit("加入子模块")
+    assert git.git.head.peel(git.pygit2.Commit).tree[path].filemode == 0o160000
+
+
+@pytest.mark.parametrize(
+    "path", ["data/laws/vendor", "data/departments/zq-a/powers/zq-a-xk-009.yaml"]
+)
+def test_a_gitlink_under_data_is_refused_by_validate_and_build(
+    repo: Repo, problems: Check, path: str
+) -> None:
+    repo.write(".gitignore", "/public/\n/.cache/\n")
+    git = Git(repo)
+    git.commit("初始版本")
+    _add_gitlink(git, path)
+    found = problems("submodule")
+    assert [(p["path"], p["line"], p["severity"]) for p in found] == [(path, 1, "error")]
+    assert "子模块" in found[0]["message"]
+    result = repo.cli("build")
+    assert result.exit_code == 1 and f"{path}:1:" in result.output
+    assert "Traceback" not in result.output and not (repo.root / "public").exists()
+
+
+def test_a_folder_holding_a_repository_of_its_own_is_refused(repo: Repo, problems: Check) -> None:
+    """An initialised submodule, or a repository copied in: its .git is in the work tree."""
+    (repo.root / "data/laws/vendor").mkdir()
+    (repo.root / "data/laws/vendor/.git").write_text("gitdir: ../../../.git/modules/vendor\n")
+    repo.write("data/laws/vendor/waibu.yaml", "id: waibu\n")
+    found = problems("submodule")
+    assert [(p["path"], p["severity"]) for p in found] == [("data/laws/vendor", "error")]
+
+
+def test_folders_without_submodules_are_not_reported(repo: Repo, problems: Check) -> None:
+    Git(repo).commit("初始版本")
+    (repo.root / "data/laws/empty").mkdir()
+    assert problems("submodule") == []
