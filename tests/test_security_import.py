@@ -9,6 +9,7 @@ measured: a reader that builds a dense grid or expands a bomb dies or goes over.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -18,6 +19,7 @@ import time
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlwt
@@ -129,6 +131,30 @@ def run_import(repo: Repo, path: Path) -> tuple[int, str, int, float]:
     return child.returncode, text, usage.ru_maxrss * 1024, seconds
 
 
+def read_in_child(path: Path) -> dict[str, Any]:
+    """``spreadsheet.read_table(path)`` in a child process under the same limits (a reader
+    that expands the file must fail the test, not exhaust the machine running the tests)."""
+    code = (
+        "import json, sys; from site_builder import spreadsheet; "
+        "t = spreadsheet.read_table(sys.argv[1]); "
+        "print(json.dumps({'headers': t.headers, 'rows': [list(r.cells) for r in t.rows]}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        env=env,
+        preexec_fn=limit_memory,
+        timeout=SECONDS * 2,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    assert time.monotonic() - start < SECONDS
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def assert_refused(repo: Repo, path: Path, *messages: str, code: int = 1) -> str:
     """The import exits ``code`` with each of ``messages``, no traceback, in bounded memory/time."""
     exit_code, output, peak, seconds = run_import(repo, path)
@@ -174,15 +200,14 @@ def test_formatted_empty_rows_far_down_are_read(repo: Repo, tmp_path: Path) -> N
     # Rows with formats but no values (Excel writes them) are no data: the sheet imports.
     empty = '<row r="1048576"><c r="XFD1048576" s="0"/></row>'
     path = write_xlsx(tmp_path / "formatted.xlsx", [sheet_xml(empty)])
-    table = spreadsheet.read_table(path)
-    assert [r.cells for r in table.rows] == [("某某许可", "行政许可")]
+    assert read_in_child(path)["rows"] == [["某某许可", "行政许可"]]
 
 
 def test_one_merged_range_over_the_whole_sheet_is_safe(tmp_path: Path) -> None:
     # Filled only within the rows read: no million rows of sixteen thousand cells.
     bomb = '<mergeCells count="1"><mergeCell ref="C2:XFD1048576"/></mergeCells>'
-    table = spreadsheet.read_table(write_xlsx(tmp_path / "merged.xlsx", [sheet_xml("", bomb)]))
-    assert len(table.rows) == 1 and table.headers == list(HEADER)
+    table = read_in_child(write_xlsx(tmp_path / "merged.xlsx", [sheet_xml("", bomb)]))
+    assert table == {"headers": list(HEADER), "rows": [["某某许可", "行政许可"]]}
 
 
 def test_too_many_merged_ranges(repo: Repo, tmp_path: Path) -> None:
