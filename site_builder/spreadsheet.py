@@ -3,6 +3,10 @@
 The only module that reads .xlsx (openpyxl), .xls (xlrd) and detects CSV encodings
 (charset-normalizer). Merged cells are filled from their top-left cell, so a value
 merged over several rows reads on every row. Every value is text ("" for empty).
+
+It is also the one home of the import limits (see "limits" below): files from outside
+are read within fixed bounds of size, rows, columns, cells and merged ranges, and an
+.xlsx holding a DTD (XXE, billion laughs) is refused, each with a message in Chinese.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import datetime as dt
 import functools
 import io
 import tempfile
+import xml.sax.handler
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -159,53 +165,146 @@ def _clean_header(value: str) -> str:
 
 
 def _xlsx(path: Path) -> list[tuple[str, list[list[str]]]]:
-    import zipfile
-
     import openpyxl
+    from defusedxml import DefusedXmlException
 
+    _check_size(path, MAX_FILE_BYTES)
+    _check_archive(path)
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UsageError(
-            f"无法读取 {path.name}：它不是有效的 .xlsx 文件（{type(exc).__name__}）。"
-            "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
-        ) from exc
-    out = []
-    for ws in book.worksheets:
-        grid = [[text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        for rng in ws.merged_cells.ranges:
-            _fill(grid, rng.min_row - 1, rng.max_row, rng.min_col - 1, rng.max_col)
-        out.append((ws.title, grid))
-    book.close()
+        # Read-only: cells are streamed from the sheet's XML, never held as a dense grid.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except DefusedXmlException as exc:
+        raise _unsafe_xml(path, "") from exc
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        raise _not_xlsx(path, exc) from exc
+    try:
+        sheets = book.worksheets
+        if len(sheets) > MAX_SHEETS:
+            raise TooLarge(
+                f"{path.name} 有 {len(sheets)} 个工作表，超过了导入的上限 {MAX_SHEETS} 个："
+                "请删除不需要的工作表，或把工作簿拆分成几个文件分别导入。"
+            )
+        budget = _Budget(path.name)
+        out = []
+        for ws in sheets:
+            grid = _Grid(f"{path.name} 工作表“{ws.title}”", budget)
+            try:
+                ranges = _xlsx_sheet(book, ws, grid)
+            except DefusedXmlException as exc:
+                raise _unsafe_xml(path, ws.title) from exc
+            except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+                raise _not_xlsx(path, exc) from exc
+            grid.merge(ranges)
+            out.append((ws.title, grid.rows))
+    finally:
+        book.close()
     return out
+
+
+def _xlsx_sheet(book: Any, ws: Any, grid: _Grid) -> list[tuple[int, int, int, int]]:
+    """Read the cells of ``ws`` into ``grid``; return its merged ranges (1-based, inclusive).
+
+    openpyxl's own sheet parser, as its read-only worksheets use it: their public
+    ``iter_rows`` yields every missing row up to the last one and pads each row to the
+    sheet's declared width (one cell at XFD1048576 makes a million rows of 16384 cells),
+    and drops the merged ranges. The parser yields only the cells that are in the file.
+    """
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            values = {}
+            for cell in cells:
+                value = text(cell["value"])
+                if value:
+                    values[int(cell["column"])] = value
+            grid.add(int(number), values)
+        merged = parser.merged_cells
+    ranges = []
+    for cell_range in merged.mergeCell if merged is not None else []:
+        c0, r0, c1, r1 = range_boundaries(cell_range.ref)
+        # A whole-column or whole-row range ("A:A", "1:1") has open ends.
+        ranges.append((c0 or 1, r0 or 1, c1 or MAX_COLUMNS, r1 or MAX_ROWS))
+    return ranges
+
+
+def _not_xlsx(path: Path, exc: Exception) -> UsageError:
+    return UsageError(
+        f"无法读取 {path.name}：它不是有效的 .xlsx 文件（{type(exc).__name__}）。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+    )
+
+
+def _unsafe_xml(path: Path, part: str) -> TableError:
+    where = f"{path.name}（{part}）" if part else path.name
+    return TableError(
+        f"{where} 含有正常的 Excel 文件不会有的 XML 内容（文档类型声明或实体定义），"
+        "为安全起见拒绝读取：这类内容可被用来读取本机的文件或耗尽内存。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入；来历不明的文件请勿导入。"
+    )
 
 
 def _xls(path: Path) -> list[tuple[str, list[list[str]]]]:
     import xlrd
 
+    # xlrd reads the whole file and every cell of a sheet at once: only its size bounds that.
+    _check_size(path, MAX_XLS_BYTES)
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
+        # on_demand: one sheet in memory at a time; ragged_rows: a row is as long as its
+        # last cell, not as the widest row (formatting_info is needed for merged cells).
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, ragged_rows=True)
     except Exception as exc:  # xlrd raises XLRDError and assorted struct/index errors
-        raise UsageError(
-            f"无法读取 {path.name}：它不是有效的 .xls 文件（{exc}）。"
-            "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
-        ) from exc
-    out = []
-    for ws in book.sheets():
-        grid: list[list[str]] = []
-        for r in range(ws.nrows):
-            row = []
-            for c in range(ws.ncols):
-                cell = ws.cell(r, c)
-                if cell.ctype == xlrd.XL_CELL_DATE:
-                    row.append(text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)))
-                else:
-                    row.append(text(cell.value))
-            grid.append(row)
-        for rlo, rhi, clo, chi in ws.merged_cells:
-            _fill(grid, rlo, rhi, clo, chi)
-        out.append((ws.name, grid))
+        raise _not_xls(path, exc) from exc
+    empty = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+    try:
+        if book.nsheets > MAX_SHEETS:
+            raise TooLarge(
+                f"{path.name} 有 {book.nsheets} 个工作表，超过了导入的上限 {MAX_SHEETS} 个："
+                "请删除不需要的工作表，或把工作簿拆分成几个文件分别导入。"
+            )
+        budget = _Budget(path.name)
+        out = []
+        for index in range(book.nsheets):
+            try:
+                ws = book.sheet_by_index(index)
+            except Exception as exc:  # as above
+                raise _not_xls(path, exc) from exc
+            grid = _Grid(f"{path.name} 工作表“{ws.name}”", budget)
+            for r in range(ws.nrows):
+                values = {}
+                for c, (kind, value) in enumerate(
+                    zip(ws.row_types(r), ws.row_values(r), strict=True), 1
+                ):
+                    if kind in empty:
+                        continue
+                    if kind == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+                    cell = text(value)
+                    if cell:
+                        values[c] = cell
+                grid.add(r + 1, values)
+            grid.merge([(clo + 1, rlo + 1, chi, rhi) for rlo, rhi, clo, chi in ws.merged_cells])
+            out.append((ws.name, grid.rows))
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
     return out
+
+
+def _not_xls(path: Path, exc: Exception) -> UsageError:
+    return UsageError(
+        f"无法读取 {path.name}：它不是有效的 .xls 文件（{exc}）。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+    )
 
 
 def _fill(grid: list[list[str]], r0: int, r1: int, c0: int, c1: int) -> None:
@@ -257,19 +356,262 @@ def decode_csv(raw: bytes, name: str) -> tuple[str, str]:
 
 
 def _csv(path: Path) -> tuple[list[list[str]], str]:
+    _check_size(path, MAX_FILE_BYTES)
     raw = path.read_bytes()
     if not raw.strip():
         raise TableError(f"{path.name} 是空文件：没有表头，也没有数据。")
     content, encoding = decode_csv(raw, path.name)
+    del raw
     first = content.split("\n", 1)[0]
     delimiter = max(
         ",\t;", key=first.count
     )  # the header line names the columns: count its separators
+    grid = _Grid(path.name, _Budget(path.name))
+    read = 0  # records read so far
+    separators = 0  # separators fed since the last record: a bound on its fields
+
+    def lines() -> Iterator[str]:
+        # The csv module holds a record's fields until the record ends: a line of a
+        # million commas would be a million fields before any check could see them.
+        nonlocal separators
+        for line in io.StringIO(content, newline=""):
+            separators += line.count(delimiter)
+            if separators > MAX_SEPARATORS:
+                raise TooLarge(
+                    f"{path.name} 第 {read + 1} 行有超过 {MAX_SEPARATORS} 个分隔符“{delimiter}”，"
+                    f"远超导入的上限 {MAX_COLUMNS} 列：请检查这一行（多余的分隔符），"
+                    "或用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+                )
+            yield line
+
     try:
-        grid = [list(r) for r in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)]
+        for record in csv.reader(lines(), delimiter=delimiter):
+            read += 1
+            separators = 0
+            values = {}
+            for column, value in enumerate(record, 1):
+                if value:
+                    if len(value) > MAX_CELL_CHARS:
+                        raise _long_cell(path.name, read, column)
+                    values[column] = value
+            grid.add(read, values)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _long_cell(path.name, read + 1, 0) from exc
         raise TableError(f"{path.name} 不是有效的 CSV 文件：{exc}。") from exc
-    return grid, encoding
+    return grid.rows, encoding
+
+
+def _long_cell(name: str, row: int, column: int) -> TooLarge:
+    where = f"第 {row} 行" + (f"第 {column} 列" if column else "")
+    return TooLarge(
+        f"{name} {where}的内容超过了 {MAX_CELL_CHARS} 个字符（Excel 一个单元格最多能容纳的字数）："
+        "请检查这一格（引号是否成对），或把过长的内容拆开后再导入。"
+    )
+
+
+# --- limits --------------------------------------------------------------------------
+# What an import reads at most. A department's list has some thousands of rows of a few
+# dozen columns; these bounds are several times that, and keep a hostile or broken file
+# (a cell at XFD1048576, a merged-cell or zip bomb) from exhausting the machine.
+
+MB = 1024 * 1024
+MAX_FILE_BYTES = 50 * MB  # an .xlsx or .csv file on disk
+MAX_XLS_BYTES = 20 * MB  # xlrd holds a whole .xls and a sheet's cells, several times its size
+MAX_UNPACKED_BYTES = 200 * MB  # all parts of an .xlsx, uncompressed (their declared sizes)
+MAX_RATIO = 200  # uncompressed / compressed, of an .xlsx part over RATIO_FROM bytes
+RATIO_FROM = 1 * MB
+MAX_PARTS = 10_000  # members of the .xlsx zip archive
+MAX_SHEETS = 100
+MAX_ROWS = 50_000  # the last row with a value, in each sheet (CSV: records)
+MAX_COLUMNS = 200  # the last column with a value, in each row
+MAX_CELLS = 1_000_000  # cells with a value in the file, cells filled by merged ranges included
+MAX_STORED_CELLS = 5_000_000  # cells stored in an .xlsx, formatted empty ones included
+MAX_MERGED = 20_000  # merged ranges in each sheet
+MAX_CELL_CHARS = 32_767  # a CSV field (Excel's own limit for a cell)
+MAX_SEPARATORS = 100_000  # separators in one CSV record, quoted ones included
+
+
+class TooLarge(TableError):
+    """The file is beyond a limit above (exit 1): it is refused before it is read further."""
+
+
+def _check_size(path: Path, limit: int) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise TooLarge(
+            f"{path.name} 有 {size / MB:.1f} MB，超过了导入的上限 {limit // MB} MB："
+            "请把表格拆分成几个文件分别导入。"
+        )
+
+
+class _Budget:
+    """The cells of one file read so far, across its sheets."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.cells = 0
+
+    def take(self, count: int, what: str) -> None:
+        self.cells += count
+        if self.cells > MAX_CELLS:
+            raise TooLarge(
+                f"{self.name} {what}：整个文件超过了导入的上限 {MAX_CELLS} 个有内容的单元格"
+                "（合并单元格按它覆盖的单元格计）。请把表格拆分成几个文件分别导入。"
+            )
+
+
+class _Grid:
+    """A sheet's rows as read: only up to the last row with a value, each row as long as
+    its last value, so that cells far apart cost nothing in between."""
+
+    def __init__(self, where: str, budget: _Budget) -> None:
+        self.where = where
+        self.budget = budget
+        self.rows: list[list[str]] = []
+
+    def add(self, number: int, values: dict[int, str]) -> None:
+        """Add the values of row ``number`` (1-based), by column (1-based)."""
+        if not values:
+            return
+        if number > MAX_ROWS:
+            raise TooLarge(
+                f"{self.where} 第 {number} 行有内容，超过了导入的上限 {MAX_ROWS} 行："
+                f"请把表格拆分成几个文件（每个不超过 {MAX_ROWS} 行）分别导入；"
+                "如果这一行是误填的，请删除后再导入。"
+            )
+        last = max(values)
+        if last > MAX_COLUMNS:
+            raise TooLarge(
+                f"{self.where} 第 {number} 行第 {last} 列有内容，超过了导入的上限 {MAX_COLUMNS} 列："
+                "请删除多余的列（或误填在远处的内容）后再导入。"
+            )
+        self.budget.take(len(values), f"{self.where} 第 {number} 行")
+        while len(self.rows) < number:
+            self.rows.append([])
+        row = self.rows[number - 1]
+        if len(row) < last:
+            row.extend([""] * (last - len(row)))
+        for column, value in values.items():
+            row[column - 1] = value
+
+    def merge(self, ranges: list[tuple[int, int, int, int]]) -> None:
+        """Fill merged ranges (first column, first row, last column, last row; 1-based) from
+        their top-left cells, within the rows read and MAX_COLUMNS."""
+        if len(ranges) > MAX_MERGED:
+            raise TooLarge(
+                f"{self.where} 有 {len(ranges)} 个合并单元格区域，超过了导入的上限 {MAX_MERGED} 个："
+                "请取消不需要的合并（选中后“取消合并单元格”），或把表格拆分后再导入。"
+            )
+        clipped = []
+        covered = 0
+        for c0, r0, c1, r1 in ranges:
+            r1, c1 = min(r1, len(self.rows)), min(c1, MAX_COLUMNS)
+            if r0 <= r1 and c0 <= c1:
+                clipped.append((c0, r0, c1, r1))
+                covered += (r1 - r0 + 1) * (c1 - c0 + 1)
+        self.budget.take(covered, f"{self.where} 的合并单元格")
+        for c0, r0, c1, r1 in clipped:
+            _fill(self.rows, r0 - 1, r1, c0 - 1, c1)
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse an .xlsx whose parts would unpack beyond the limits, or that holds a DTD.
+
+    zipfile stops each part at its declared size (and then fails its CRC check), so
+    the declared sizes bound what is unpacked; only deflate (what Excel writes) and
+    stored parts are read: zipfile unpacks a bzip2 or LZMA chunk whole, unbounded.
+    Every XML part is then scanned once, streamed, by defusedxml with DTDs forbidden
+    (no Excel file has one: they carry XXE and billion-laughs attacks), counting cells
+    and merged ranges before openpyxl builds anything from them.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _not_xlsx(path, exc) from exc
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS:
+            raise TooLarge(
+                f"{path.name} 由 {len(parts)} 个部分组成，超过了上限 {MAX_PARTS} 个，"
+                "不像是正常的 Excel 文件：请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+            )
+        total = sum(part.file_size for part in parts)
+        if total > MAX_UNPACKED_BYTES:
+            raise TooLarge(
+                f"{path.name} 解压后有 {total / MB:.0f} MB，超过了导入的上限 "
+                f"{MAX_UNPACKED_BYTES // MB} MB：请删除不需要的工作表、图片和格式，"
+                "或把表格拆分成几个文件分别导入。"
+            )
+        for part in parts:
+            if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise TableError(
+                    f"{path.name}（{part.filename}）使用了 Excel 不用的压缩方式，拒绝读取："
+                    "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+                )
+            if part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * part.compress_size:
+                raise TooLarge(
+                    f"{path.name}（{part.filename}）的压缩比超过 {MAX_RATIO} 倍"
+                    f"（解压后 {part.file_size / MB:.0f} MB），不像是正常的 Excel 文件"
+                    "（可能是“压缩炸弹”），拒绝读取：请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+                )
+        scan = _Scan(path.name)
+        for part in parts:
+            scan.part(archive, part)
+
+
+class _Scan(xml.sax.handler.ContentHandler):
+    """Count the cells and merged ranges of XML parts, refusing DTDs (defusedxml)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.cells = 0
+        self.merged = 0
+        self.where = ""
+
+    def part(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        from defusedxml import DefusedXmlException
+        from defusedxml.expatreader import DefusedExpatParser
+
+        self.where, self.merged = info.filename, 0
+        parser = DefusedExpatParser(forbid_dtd=True)
+        parser.setContentHandler(self)
+        try:
+            with archive.open(info) as stream:
+                chunk = stream.read(64 * 1024)
+                head = chunk.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+                if not head.startswith(b"<"):
+                    return  # not XML (a picture, a macro project): openpyxl does not parse it
+                while chunk:
+                    parser.feed(chunk)
+                    chunk = stream.read(64 * 1024)
+                parser.close()
+        except DefusedXmlException as exc:
+            raise _unsafe_xml(Path(self.name), info.filename) from exc
+        except xml.sax.SAXParseException:
+            return  # broken XML: openpyxl says so if it needs this part
+        except (zipfile.BadZipFile, zlib.error, OSError) as exc:  # e.g. a part longer than declared
+            raise _not_xlsx(Path(self.name), exc) from exc
+
+    def startElement(self, name: str, attrs: Any) -> None:
+        local = name.rpartition(":")[2]
+        if local == "c":
+            self.cells += 1
+            if self.cells > MAX_STORED_CELLS:
+                raise TooLarge(
+                    f"{self.name} 存有超过 {MAX_STORED_CELLS} 个单元格（包括只有格式、没有内容的单元格），"
+                    "超过了导入的上限：请选中表格下方和右侧多余的空行空列，删除或“清除格式”，"
+                    "或把表格拆分成几个文件分别导入。"
+                )
+        elif local == "mergeCell":
+            self.merged += 1
+            if self.merged > MAX_MERGED:
+                raise TooLarge(
+                    f"{self.name}（{self.where}）有超过 {MAX_MERGED} 个合并单元格区域，"
+                    f"超过了导入的上限 {MAX_MERGED} 个：请取消不需要的合并"
+                    "（选中后“取消合并单元格”），或把表格拆分后再导入。"
+                )
 
 
 def columns(table: Table) -> Iterable[tuple[int, str]]:
