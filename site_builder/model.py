@@ -7,14 +7,13 @@ pages all see one consistent dataset; nothing is written here.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, manifest, parallel, sources
+from site_builder import cache, manifest, parallel, sources, tree
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, error, warning
 from site_builder.schemas import Schemas
@@ -130,10 +129,9 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
             )
         for path in _files(dept_dir / "powers"):
             found.append(("power", path.relative_to(root).as_posix()))
-    links = _links(root / DATA, root)
-    for link in links:
-        message = "不允许符号链接（无论指向仓库内还是仓库外）：请改为普通文件或文件夹。"
-        problems.append(error(link, (), message, "symlink", 1, 1))
+    refused = tree.refused(root / DATA, root)  # links and special files, never read
+    problems += refused
+    links = [p.path for p in refused]
     found = [
         (kind, rel)
         for kind, rel in found
@@ -159,17 +157,6 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
                     )
                 )
     return found, problems
-
-
-def _links(folder: Path, root: Path) -> list[str]:
-    """Symbolic links below ``folder`` (files or folders), relative to ``root``; links are not followed."""
-    found = []
-    for current, dirs, files in os.walk(folder, followlinks=False):
-        for name in [*dirs, *files]:
-            path = Path(current) / name
-            if path.is_symlink():
-                found.append(path.relative_to(root).as_posix())
-    return sorted(found)
 
 
 def _files(folder: Path) -> Iterator[Path]:

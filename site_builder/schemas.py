@@ -16,7 +16,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from site_builder import cache
+from site_builder import cache, tree
 from site_builder.errors import Pointer, SiteBuilderError
 
 KINDS = ("site", "jurisdictions", "department", "power", "law", "flow")
@@ -54,9 +54,13 @@ class Schemas:
     def __init__(self, schema_dir: Path, categories: Sequence[str] | None = None) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
         registry: Registry = Registry()
+        # Read by the rule of every folder the build reads: no links, no special files.
+        found = tree.files(schema_dir, schema_dir.parent)
         try:
-            for path in sorted(schema_dir.glob("*.schema.json")):
-                doc = json.loads(path.read_text(encoding="utf-8"))
+            for path in (p for p in found if p.parent == schema_dir):
+                if not path.name.endswith(".schema.json"):
+                    continue
+                doc = json.loads(tree.read(path, schema_dir.parent).decode("utf-8"))
                 self.documents[path.name.removesuffix(".schema.json")] = doc
                 registry = registry.with_resource(path.name, Resource.from_contents(doc))
         except (OSError, ValueError) as exc:
