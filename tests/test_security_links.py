@@ -233,3 +233,126 @@ def test_lunr_linked_within_the_repository_is_used(repo: Repo) -> None:
     assert search.lunr_dir(repo.root) == (store / "lunr").resolve()
     files = built(repo)
     assert files["assets/lunr/lunr.min.js"] == (store / "lunr/lunr.min.js").read_bytes()
+
+
+# --- verify: only what the manifest vouches for ---------------------------------------
+
+
+@pytest.fixture
+def site(repo: Repo) -> Path:
+    """The repository built into public/, which verify approves as built."""
+    built(repo)
+    out = repo.root / "public"
+    result = run(repo.root, "verify", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def verify_reports(site: Path, expected: str) -> str:
+    """verify exits 1, quietly (no traceback), with a line starting with ``expected``."""
+    result = run(site.parent, "verify", str(site))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "内部错误" not in result.stderr, result.stderr
+    assert any(line.startswith(expected) for line in result.stdout.splitlines()), result.stdout
+    assert "核对失败" in result.stderr
+    return result.stdout
+
+
+def test_verify_reports_a_link_to_the_root_of_the_disk(site: Path) -> None:
+    (site / "rootfs").symlink_to("/", target_is_directory=True)
+    out = verify_reports(site, "rootfs: 符号链接")
+    assert "etc" not in out  # never followed
+
+
+def test_verify_reports_a_listed_file_replaced_by_a_link_to_the_same_bytes(
+    site: Path, tmp_path: Path
+) -> None:
+    page = site / "index.html"
+    shutil.copy(page, tmp_path / "index.html")
+    page.unlink()
+    page.symlink_to(tmp_path / "index.html")
+    verify_reports(site, "index.html: 符号链接")
+
+
+def test_verify_reports_a_named_pipe_without_waiting_on_it(site: Path) -> None:
+    os.mkfifo(site / "assets/pipe")
+    verify_reports(site, "assets/pipe: 特殊文件")
+
+
+def test_verify_reports_a_listed_file_replaced_by_a_named_pipe(site: Path) -> None:
+    (site / "index.html").unlink()
+    os.mkfifo(site / "index.html")
+    verify_reports(site, "index.html: 特殊文件")
+
+
+def test_verify_reports_an_empty_folder(site: Path) -> None:
+    (site / "powers/empty").mkdir()
+    verify_reports(site, "powers/empty: 空文件夹")
+
+
+def test_verify_reports_a_file_not_in_the_manifest_even_named_like_one(site: Path) -> None:
+    """Only the site's own build.json and SHA256SUMS are unlisted, not one in a sub-folder."""
+    (site / "assets/build.json").write_text("{}", encoding="utf-8")
+    verify_reports(site, "assets/build.json: 多余")
+
+
+def rewrite_manifest(site: Path, change: object) -> None:
+    doc = json.loads((site / "build.json").read_text(encoding="utf-8"))
+    doc["files"][0]["path"] = change
+    (site / "build.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("damage", "detail"),
+    [
+        (b"\xff\xfe{}", "不是 UTF-8 编码"),
+        (b'{"files": [', "不是有效的 JSON（第 1 行"),
+        (b'{"files": 5}', "缺少文件列表 files"),
+        (b"[" * 100_000, "不是有效的"),
+        (42, "没有文字形式的路径 path"),
+        ("/etc/passwd", "是绝对路径"),
+        ("../../etc/passwd", "含有“..”"),
+        ("assets\\..\\..\\x", "含有反斜杠"),
+        ("assets//site.css", "空的路径段"),
+        ("index.html\n", "含有控制字符"),
+    ],
+    ids=[
+        "not-utf8",
+        "not-json",
+        "no-list",
+        "nested-deep",
+        "path-number",
+        "absolute",
+        "dot-dot",
+        "backslash",
+        "empty-segment",
+        "control",
+    ],
+)
+def test_verify_explains_a_manifest_it_cannot_use(
+    site: Path, damage: bytes | object, detail: str
+) -> None:
+    if isinstance(damage, bytes):
+        (site / "build.json").write_bytes(damage)
+    else:
+        rewrite_manifest(site, damage)
+    out = verify_reports(site, "build.json: 清单无法读取")
+    assert detail in out, out
+
+
+def test_verify_does_not_read_a_linked_manifest(site: Path, tmp_path: Path) -> None:
+    """A build.json that is a link to a good copy elsewhere is not taken on trust."""
+    shutil.copy(site / "build.json", tmp_path / "build.json")
+    (site / "build.json").unlink()
+    (site / "build.json").symlink_to(tmp_path / "build.json")
+    verify_reports(site, "build.json: 清单无法读取：不是普通文件")
+
+
+def test_a_link_added_to_the_output_makes_the_next_build_write_again(
+    repo: Repo, site: Path
+) -> None:
+    """A build whose inputs did not change skips writing only when its output is intact."""
+    (site / "rootfs").symlink_to("/", target_is_directory=True)
+    built(repo)
+    assert not (site / "rootfs").is_symlink()
+    assert run(repo.root, "verify", str(site)).returncode == 0
