@@ -76,6 +76,7 @@ def _loaded(root: Path, jobs: int, clock: Timings) -> Checked:
         schemas = Schemas(root / "schema", config.category_names)
         folder = builds.cache_dir(root)
         dataset, problems = model.load(root, config, schemas, jobs, folder)
+        problems += render.check_templates(root, config)
     return Checked(dataset, problems, folder)
 
 

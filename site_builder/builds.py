@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, history, manifest, render, search
+from site_builder import cache, history, manifest, render, search, tree
 from site_builder.errors import Problem
 from site_builder.history import Published
 from site_builder.model import Dataset
@@ -53,12 +53,10 @@ def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
     for path in [root / "site.yaml", *sorted((root / "schema").glob("*.json"))]:
         add(path.name, read(path) if path.is_file() else b"")
     for folder in render.template_dirs(ds):
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file():
-                add(path.relative_to(folder).as_posix(), read(path))
-    folder = search.lunr_dir(root, search.PACKAGE_ROOT)
-    for name in sorted(search.LUNR_FILES):
-        add(name, read(folder / name))
+        for rel in tree.scan(folder).files if folder.is_dir() else []:  # no link followed
+            add(rel, read(folder / rel))
+    for name, path in sorted(search.lunr_files(root, search.PACKAGE_ROOT).items()):
+        add(name, read(path))
     state = {
         "commit": git.commit,
         "time": git.commit_time,

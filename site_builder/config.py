@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from site_builder import sources
-from site_builder.errors import DataError, Problem, error
+from site_builder import sources, tree
+from site_builder.errors import ConfigError, DataError, Problem, error
 from site_builder.schemas import Schemas
 
 CONFIG_FILE = "site.yaml"
@@ -43,7 +43,11 @@ class SiteConfig:
 
 
 def load_config(root: Path) -> SiteConfig:
-    """Read and validate ``site.yaml``; raise DataError naming every problem."""
+    """Read and validate ``site.yaml``; raise DataError naming every problem (ConfigError
+    when the configuration points outside the repository)."""
+    refused = tree.refused(root / CONFIG_FILE, root)  # a link or a named pipe is not read
+    if refused:
+        raise DataError(refused)
     if not (root / CONFIG_FILE).is_file():
         raise DataError(
             [
@@ -79,7 +83,21 @@ def load_config(root: Path) -> SiteConfig:
                 error(CONFIG_FILE, pointer, f"职权类别“{name}”重复。", "config", line, col)
             )
     custom = source.data.get("custom_dir") if isinstance(source.data, dict) else None
-    if isinstance(custom, str) and custom and not (root / custom).is_dir():
+    escapes = isinstance(custom, str) and bool(custom) and not inside_repository(custom)
+    if escapes:
+        line, col = sources.locate(source.text, ("custom_dir",))
+        found.append(
+            error(
+                CONFIG_FILE,
+                ("custom_dir",),
+                f"自定义模板目录“{custom}”必须是仓库中的文件夹：请写成相对于仓库根目录的路径"
+                "（例如 overrides），不能是绝对路径，不能用“..”跳出仓库，也不能用反斜杠。",
+                "config-outside",
+                line,
+                col,
+            )
+        )
+    elif isinstance(custom, str) and custom and not (root / custom).is_dir():
         line, col = sources.locate(source.text, ("custom_dir",))
         found.append(
             error(
@@ -92,7 +110,7 @@ def load_config(root: Path) -> SiteConfig:
             )
         )
     if found:
-        raise DataError(found)
+        raise (ConfigError if escapes else DataError)(found)
     data = source.data
     return SiteConfig(
         title=data["title"],
@@ -103,3 +121,13 @@ def load_config(root: Path) -> SiteConfig:
         raw=data,
         source=raw,
     )
+
+
+def inside_repository(folder: str) -> bool:
+    """Whether the relative path ``folder`` (from site.yaml) names a folder below the
+    repository's root: not absolute, no “..”, no backslash (a Windows separator, or a
+    name no other system shares), not the root itself."""
+    path = PurePosixPath(folder)
+    if path.is_absolute() or "\\" in folder or ":" in folder or ".." in path.parts:
+        return False
+    return path.parts not in ((), (".",))

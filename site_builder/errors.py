@@ -84,7 +84,13 @@ class DataError(SiteBuilderError):
         self.problems = problems
 
     def __reduce__(self) -> tuple[type[DataError], tuple[list[Problem]]]:
-        return (DataError, (self.problems,))  # so that it crosses from a worker process
+        return (type(self), (self.problems,))  # so that it crosses from a worker process
+
+
+class ConfigError(DataError):
+    """The site configuration cannot be used as written (exit 2); carries its problems."""
+
+    exit_code = 2
 
 
 def error(

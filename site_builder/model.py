@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, history, manifest, parallel, sources, textrules
+from site_builder import cache, history, manifest, parallel, sources, textrules, tree
 from site_builder.config import CONFIG_FILE as CONFIG
 from site_builder.config import SiteConfig
 from site_builder.errors import DataError, Problem, error, warning
@@ -158,10 +158,8 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
             )
         for path in _files(dept_dir / "powers"):
             found.append(("power", path.relative_to(root).as_posix()))
-    links = _links(root / DATA, root)
-    for link in links:
-        message = "不允许符号链接（无论指向仓库内还是仓库外）：请改为普通文件或文件夹。"
-        problems.append(error(link, (), message, "symlink", 1, 1))
+    refused = tree.refused(root / DATA, root)  # links and special files, never read
+    problems += refused
     submodules = _submodules(root)
     for rel in submodules:
         message = (
@@ -172,7 +170,7 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
         problems = [
             p for p in problems if not (p.rule == "layout" and p.path == f"{rel}/department.yaml")
         ]
-    links = sorted({*links, *submodules})
+    links = sorted({*(p.path for p in refused), *submodules})
     found = [
         (kind, rel)
         for kind, rel in found
@@ -208,17 +206,6 @@ def _submodules(root: Path) -> list[str]:
         if ".git" in dirs or ".git" in files:
             found.add(Path(current).relative_to(root).as_posix())
         dirs[:] = [d for d in dirs if d != ".git"]
-    return sorted(found)
-
-
-def _links(folder: Path, root: Path) -> list[str]:
-    """Symbolic links below ``folder`` (files or folders), relative to ``root``; links are not followed."""
-    found = []
-    for current, dirs, files in os.walk(folder, followlinks=False):
-        for name in [*dirs, *files]:
-            path = Path(current) / name
-            if path.is_symlink():
-                found.append(path.relative_to(root).as_posix())
     return sorted(found)
 
 

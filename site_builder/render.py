@@ -8,7 +8,9 @@ a file of the same name in the folder that ``custom_dir`` in site.yaml names.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -19,8 +21,9 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
-from site_builder import charts, flowchart, markup
-from site_builder.errors import SiteBuilderError
+from site_builder import charts, flowchart, markup, tree
+from site_builder.config import SiteConfig
+from site_builder.errors import Problem, SiteBuilderError, warning
 from site_builder.model import Dataset
 from site_builder.pages import Page, Site, Stat, initial
 
@@ -30,11 +33,44 @@ STATIC = "static"
 
 def template_dirs(ds: Dataset) -> list[Path]:
     """The template folders, the site's own first."""
-    dirs = [ds.root / TEMPLATES]
-    custom = ds.config.raw.get("custom_dir")
-    if custom:  # its existence is checked with the configuration
-        dirs.insert(0, ds.root / custom)
+    return template_folders(ds.root, ds.config)
+
+
+def template_folders(root: Path, config: SiteConfig) -> list[Path]:
+    """The template folders of the site at ``root``, the site's own first."""
+    dirs = [root / TEMPLATES]
+    custom = config.raw.get("custom_dir")
+    if custom:  # checked with the configuration: it exists, inside the repository
+        dirs.insert(0, root / custom)
     return dirs
+
+
+# The meta tag of templates/base.html that keeps any script but the site's own from running.
+_CSP = re.compile(r"<meta\s[^>]*http-equiv\s*=\s*[\"']?Content-Security-Policy", re.IGNORECASE)
+
+
+def check_templates(root: Path, config: SiteConfig) -> list[Problem]:
+    """Problems of the template folders, found before anything is rendered: every link or
+    special file in them (errors: never read), and a ``base.html`` that the pages would
+    use without its Content-Security-Policy (a warning: the site still works, unguarded)."""
+    dirs = template_folders(root, config)
+    problems = [p for folder in dirs for p in tree.refused(folder, root)]
+    if problems:
+        return problems
+    base = next((d / "base.html" for d in dirs if (d / "base.html").is_file()), None)
+    if base is not None:
+        try:
+            text = tree.read(base, root).decode("utf-8", "replace")
+        except OSError:
+            return []  # rendering names the template it cannot read
+        if not _CSP.search(text):
+            message = (
+                "模板 base.html 中没有内容安全策略（Content-Security-Policy）的 meta 标签："
+                "页面仍会生成，但浏览器不再拦截混入页面的脚本。请从本工具的 templates/base.html "
+                '复制 <meta http-equiv="Content-Security-Policy" …> 这一行到 <head> 中。'
+            )
+            problems.append(warning(tree.shown(base, root), (), message, "csp", 1, 1))
+    return problems
 
 
 class TemplateUnreadable(Exception):
@@ -47,26 +83,44 @@ class TemplateUnreadable(Exception):
 
 
 class _Loader(jinja2.FileSystemLoader):
-    """Jinja2's file loader, naming the file it cannot read (permissions, not UTF-8)."""
+    """Jinja2's file loader, reading by the rule of every folder the build reads (no
+    links, no special files: refused with the file's name) and naming the file it cannot
+    read (permissions, not UTF-8)."""
+
+    def __init__(self, dirs: list[Path], root: Path) -> None:
+        super().__init__([str(d) for d in dirs])
+        self.root = root
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
-        try:
-            return super().get_source(environment, template)
-        except jinja2.TemplateNotFound:  # an OSError too
-            raise
-        except (OSError, UnicodeDecodeError) as exc:
-            found = (Path(d) / template for d in self.searchpath)
-            path = next((p for p in found if p.is_file()), Path(template))
-            reason = exc.strerror if isinstance(exc, OSError) else None
-            raise TemplateUnreadable(path, reason or "不是 UTF-8 编码的文本") from exc
+        pieces = jinja2.loaders.split_template_path(template)  # refuses “..”
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if not os.path.lexists(path):
+                continue
+            try:
+                text = tree.read(path, self.root).decode("utf-8")
+                mtime = path.stat().st_mtime
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else None
+                raise TemplateUnreadable(path, reason or "不是 UTF-8 编码的文本") from exc
+            return text, os.path.normpath(path), functools.partial(_unchanged, path, mtime)
+        raise jinja2.TemplateNotFound(template)
 
 
-def environment(dirs: list[Path]) -> jinja2.Environment:
-    """Return the Jinja2 environment over ``dirs`` (earlier folders override later ones)."""
+def _unchanged(path: Path, mtime: float) -> bool:
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
+
+
+def environment(dirs: list[Path], root: Path | None = None) -> jinja2.Environment:
+    """Return the Jinja2 environment over ``dirs`` (earlier folders override later ones),
+    all below ``root`` (the repository; by default the parent of the last folder)."""
     env = jinja2.Environment(
-        loader=_Loader([str(d) for d in dirs]),
+        loader=_Loader(dirs, root if root is not None else dirs[-1].parent),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
         undefined=jinja2.ChainableUndefined,  # most fields are optional
         trim_blocks=True,
@@ -155,7 +209,7 @@ def templates(site: Site, names: Iterable[str] = ()) -> jinja2.Environment:
     they extend, import and include are compiled too. A template that fails to compile is
     left for ``rendered`` to report, where the page that uses it says from which line.
     """
-    env = environment(template_dirs(site.ds))
+    env = environment(template_dirs(site.ds), site.ds.root)
     todo, seen = sorted(set(names)), set(names)
     while todo:
         name = todo.pop()
@@ -178,7 +232,7 @@ def rendered(
     (made by ``templates``; by default a new one)."""
     ds = site.ds
     dirs = template_dirs(ds)
-    env = env or environment(dirs)
+    env = env or environment(dirs, ds.root)
     common: dict[str, Any] = {
         "site": site,
         "config": ds.config.raw,
@@ -207,14 +261,15 @@ def static_files(ds: Dataset) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for folder in reversed(template_dirs(ds)):  # the site's own static files win
         static = folder / STATIC
-        for path in sorted(static.rglob("*")) if static.is_dir() else []:
-            if path.is_file():
-                try:
-                    files[f"assets/{path.relative_to(static).as_posix()}"] = path.read_bytes()
-                except OSError as exc:
-                    raise SiteBuilderError(
-                        f"无法读取静态文件 {_shown(path, ds.root)}：{exc.strerror}。请检查文件权限。"
-                    ) from exc
+        # Never a link or a special file: a link to /proc/self/environ would publish the
+        # build machine's environment, CI tokens and all.
+        for path in tree.files(static, ds.root):
+            try:
+                files[f"assets/{path.relative_to(static).as_posix()}"] = tree.read(path, ds.root)
+            except OSError as exc:
+                raise SiteBuilderError(
+                    f"无法读取静态文件 {_shown(path, ds.root)}：{exc.strerror}。请检查文件权限。"
+                ) from exc
     return files
 
 

@@ -16,7 +16,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from site_builder import cache
+from site_builder import cache, tree
 from site_builder.errors import Pointer, SiteBuilderError
 
 KINDS = ("site", "jurisdictions", "department", "power", "law", "flow")
@@ -56,9 +56,13 @@ class Schemas:
         # The bytes of each schema file as read ("schema/<name>"): what the downloads publish.
         self.files: dict[str, bytes] = {}
         registry: Registry = Registry()
+        # Read by the rule of every folder the build reads: no links, no special files.
+        found = tree.files(schema_dir, schema_dir.parent)
         try:
-            for path in sorted(schema_dir.glob("*.schema.json")):
-                raw = path.read_bytes()
+            for path in (p for p in found if p.parent == schema_dir):
+                if not path.name.endswith(".schema.json"):
+                    continue
+                raw = tree.read(path, schema_dir.parent)
                 doc = json.loads(raw.decode("utf-8"))
                 self.files[f"schema/{path.name}"] = raw
                 self.documents[path.name.removesuffix(".schema.json")] = doc

@@ -18,6 +18,7 @@ split per jurisdiction and the browser loads only the shards a search needs.
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from lunr.pipeline import Pipeline
 from lunr.query import Query, QueryPresence
 from lunr.token import Token
 
-from site_builder.errors import SiteBuilderError
+from site_builder import tree
+from site_builder.errors import DataError, SiteBuilderError, error
 from site_builder.model import Record
 from site_builder.pages import Page, Site
 
@@ -257,10 +259,41 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 def lunr_dir(*bases: Path) -> Path:
     """Find lunr.js installed from npm in the first of ``bases`` that has it."""
+    return next(iter(lunr_files(*bases).values())).parent
+
+
+def lunr_files(*bases: Path) -> dict[str, Path]:
+    """lunr.js and its licence, installed from npm in the first of ``bases`` that has them:
+    file name -> the file, its links resolved.
+
+    npm and pnpm link packages within ``node_modules``, so a link there is followed, but
+    only to a regular file inside the same base (the repository, or the folder beside
+    site_builder): a link out of it, or a named pipe, could publish any file of the
+    machine, or hang the build. Such a file is refused with its name.
+    """
     for base in bases:
         folder = base / "node_modules" / "lunr"
-        if (folder / "lunr.min.js").is_file():
-            return folder
+        if not os.path.lexists(folder / "lunr.min.js"):
+            continue
+        found = {name: tree.resolved_inside(folder / name, base) for name in LUNR_FILES}
+        refused = [name for name, path in found.items() if path is None]
+        if refused:
+            where = "仓库" if base == bases[0] else f"“{base}”"
+            raise DataError(
+                [
+                    error(
+                        tree.shown(folder / name, bases[0]),
+                        (),
+                        f"lunr.js 的文件 {name} 不是{where}中的普通文件（缺失，或是指向{where}之外的"
+                        "符号链接、特殊文件）：请删除 node_modules 后在仓库目录重新运行 npm ci。",
+                        tree.LINK,
+                        1,
+                        1,
+                    )
+                    for name in refused
+                ]
+            )
+        return {name: path for name, path in found.items() if path is not None}
     raise SiteBuilderError(
         "找不到 lunr.js：请在仓库目录运行 npm ci（lunr 在 package.json 中声明）。"
     )
@@ -269,7 +302,7 @@ def lunr_dir(*bases: Path) -> Path:
 def files(root: Path, index: list[Shard]) -> dict[str, bytes]:
     """The index files, and lunr.js with its licence, for the site's assets."""
     out = {f"search/{s.id}.js": s.script.encode("utf-8") for s in index}
-    folder = lunr_dir(root, PACKAGE_ROOT)  # the repository's own, else the one beside site_builder
-    for name, target in LUNR_FILES.items():
-        out[target] = (folder / name).read_bytes()
+    # The repository's own lunr.js, else the one beside site_builder.
+    for name, path in lunr_files(root, PACKAGE_ROOT).items():
+        out[LUNR_FILES[name]] = path.read_bytes()
     return out

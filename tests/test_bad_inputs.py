@@ -137,6 +137,41 @@ def _submodule(root: Path, outside: Path) -> None:
     (root / "data/departments/zq-b").mkdir()
 
 
+# A file of the build machine that no site may publish (a stand-in for /proc/self/environ).
+SECRET = "CI_TOKEN=secret-of-the-build-machine\n"
+
+
+def _symlink_templates_static(root: Path, outside: Path) -> None:
+    """A static file that is a link to a secret file outside the repository."""
+    (outside / "environ").write_text(SECRET, "utf-8")
+    (root / "templates/static/env.txt").symlink_to(outside / "environ")
+
+
+def _symlink_schema(root: Path, outside: Path) -> None:
+    """A schema that is a link to a copy outside the repository: valid content, still refused."""
+    schema = root / "schema/law.schema.json"
+    shutil.copyfile(schema, outside / "law.schema.json")
+    schema.unlink()
+    schema.symlink_to(outside / "law.schema.json")
+
+
+def _custom_dir_outside(root: Path, outside: Path) -> None:
+    """custom_dir on line 2 of site.yaml names a folder beside the repository, with a template."""
+    (outside / "base.html").write_text("<!doctype html><title>仓库外的模板</title>", "utf-8")
+    config = root / "site.yaml"
+    first, rest = config.read_text(encoding="utf-8").split("\n", 1)
+    config.write_text(f"{first}\ncustom_dir: ../outside\n{rest}", encoding="utf-8")
+
+
+def _symlink_custom_dir_static(root: Path, outside: Path) -> None:
+    """custom_dir inside the repository, with a static file that links out of it."""
+    (outside / "site.css").write_text(SECRET, "utf-8")
+    (root / "overrides/static").mkdir(parents=True)
+    (root / "overrides/static/site.css").symlink_to(outside / "site.css")
+    config = root / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "custom_dir: overrides\n", "utf-8")
+
+
 HOOKS: dict[str, Callable[[Path, Path], None]] = {
     "submodule": _submodule,
     "raw-nul": _raw_character("\x00"),
@@ -149,6 +184,10 @@ HOOKS: dict[str, Callable[[Path, Path], None]] = {
     "symlink-inside": _symlink_inside,
     "symlink-outside": _symlink_outside,
     "symlink-outside-folder": _symlink_outside_folder,
+    "symlink-templates-static": _symlink_templates_static,
+    "symlink-schema": _symlink_schema,
+    "custom-dir-outside": _custom_dir_outside,
+    "symlink-custom-dir-static": _symlink_custom_dir_static,
 }
 
 
