@@ -84,7 +84,14 @@ class DataError(SiteBuilderError):
         self.problems = problems
 
     def __reduce__(self) -> tuple[type[DataError], tuple[list[Problem]]]:
-        return (DataError, (self.problems,))  # so that it crosses from a worker process
+        return (type(self), (self.problems,))  # so that it crosses from a worker process
+
+
+class ConfigError(DataError):
+    """The site configuration (site.yaml) has problems (exit 2, as for a usage error:
+    nothing of the data could be checked yet)."""
+
+    exit_code = 2
 
 
 def error(
