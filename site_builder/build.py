@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import tempfile
@@ -28,8 +29,9 @@ from site_builder import (
 from site_builder.config import load_config
 from site_builder.errors import DataError, Problem, UsageError, warning
 from site_builder.model import Dataset
-from site_builder.pages import Page, Site, edition_slug, plan
+from site_builder.pages import Page, Site, plan, publishable_editions
 from site_builder.schemas import Schemas
+from site_builder.slugs import edition_slug
 from site_builder.timings import Timings
 
 
@@ -132,7 +134,9 @@ def build(
         checked = _validated(loaded, strict, clock)
         with clock("history"):  # what is left of it once the records are checked
             git = history_read()
-    problems = checked.problems + report.strictly(_history_problems(git), strict)
+    editions, skipped = publishable_editions(git.editions)
+    git = dataclasses.replace(git, editions=editions)
+    problems = checked.problems + report.strictly(_history_problems(git) + skipped, strict)
     if report.has_errors(problems):
         raise DataError(problems)
     if git.uncommitted and not (allow_dirty or preview):
@@ -165,11 +169,12 @@ def build(
     with clock("model"):
         site, pages = plan(checked.dataset, git, preview, built_editions)
     with output.staged(out) as staging:
-        written = staging.put(render.static_files(site.ds) | edition_files)
+        written = staging.put(output.joined(render.static_files(site.ds), edition_files))
         with clock("render, search and downloads"):
             pages_written, data = _render(site, pages, root, jobs, clock, staging)
         with clock("downloads"):  # the catalogue, the data package and the downloads pages
-            written |= pages_written | data | staging.put(downloads.finish(site, data))
+            finished = staging.put(downloads.finish(site, data))
+            written = output.joined(written, pages_written, data, finished)
         with clock("write"):
             staging.publish(written, site.commit, site.time)
     builds.remember(folder, out, inputs, edition_problems)
@@ -228,15 +233,15 @@ def _render(
         (False, timed("search", searching)),
         (True, timed("downloads", json_files)),
     ]
-    files: Written = {}
-    data: Written = {}
+    made: dict[bool, list[Written]] = {True: [], False: []}
     done = parallel.run([task for _, task in tasks], jobs)
     for (is_data, _), (seconds, result) in zip(tasks, done, strict=True):
         for name, value in seconds.items():
             if value or name != "flowcharts":
                 clock.add(name, value)
-        (data if is_data else files).update(result)
-    return files, data
+        made[is_data].append(result)
+    output.joined(*made[False], *made[True])  # no two tasks wrote one path
+    return output.joined(*made[False]), output.joined(*made[True])
 
 
 # Shares of the pages per process: more and smaller shares let the workers end closer

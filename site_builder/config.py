@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from site_builder import sources, tree
-from site_builder.errors import ConfigError, DataError, Problem, error
+from site_builder import slugs, sources, tree
+from site_builder.errors import ConfigError, Pointer, Problem, error
 from site_builder.schemas import Schemas
 
 CONFIG_FILE = "site.yaml"
@@ -20,6 +22,11 @@ class Category:
     name: str
     code: str
     letter: str = ""
+
+    @property
+    def slug(self) -> str:
+        """The name of the category's page, ``categories/<slug>.html`` (checked by ``load_config``)."""
+        return (self.letter or self.code).lower()
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,19 @@ class SiteConfig:
 
 
 def load_config(root: Path) -> SiteConfig:
-    """Read and validate ``site.yaml``; raise DataError naming every problem (ConfigError
-    when the configuration points outside the repository)."""
-    refused = tree.refused(root / CONFIG_FILE, root)  # a link or a named pipe is not read
+    """Read and validate ``site.yaml``; raise ConfigError naming every problem.
+
+    The schema (schema/site.schema.json) is checked first; the rules below hold whatever
+    the schema says, as schema/ is in the repository: the shapes this module reads, the
+    names that become part of output paths, and the links that go into every page.
+
+    A link or a named pipe in place of site.yaml is not read.
+    """
+    refused = tree.refused(root / CONFIG_FILE, root)
     if refused:
-        raise DataError(refused)
+        raise ConfigError(refused)
     if not (root / CONFIG_FILE).is_file():
-        raise DataError(
+        raise ConfigError(
             [
                 error(
                     CONFIG_FILE,
@@ -65,52 +78,21 @@ def load_config(root: Path) -> SiteConfig:
     source, more = sources.from_bytes(CONFIG_FILE, raw) if raw is not None else (None, [])
     problems += more
     if source is None or raw is None:
-        raise DataError(problems)
+        raise ConfigError(problems)
     found: list[Problem] = [p for p in problems if p.severity == "error"]
+    schema_pointers: list[Pointer] = []
     for pointer, message in Schemas(root / "schema").check("site", source.data):
         line, col = sources.locate(source.text, pointer)
         found.append(error(CONFIG_FILE, pointer, message, "schema", line, col))
-    names = (
-        [c.get("name") for c in source.data.get("categories", []) if isinstance(c, dict)]
-        if isinstance(source.data, dict)
-        else []
-    )
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            pointer = ("categories", i, "name")
-            line, col = sources.locate(source.text, pointer)
-            found.append(
-                error(CONFIG_FILE, pointer, f"职权类别“{name}”重复。", "config", line, col)
-            )
-    custom = source.data.get("custom_dir") if isinstance(source.data, dict) else None
-    escapes = isinstance(custom, str) and bool(custom) and not inside_repository(custom)
-    if escapes:
-        line, col = sources.locate(source.text, ("custom_dir",))
-        found.append(
-            error(
-                CONFIG_FILE,
-                ("custom_dir",),
-                f"自定义模板目录“{custom}”必须是仓库中的文件夹：请写成相对于仓库根目录的路径"
-                "（例如 overrides），不能是绝对路径，不能用“..”跳出仓库，也不能用反斜杠。",
-                "config-outside",
-                line,
-                col,
-            )
-        )
-    elif isinstance(custom, str) and custom and not (root / custom).is_dir():
-        line, col = sources.locate(source.text, ("custom_dir",))
-        found.append(
-            error(
-                CONFIG_FILE,
-                ("custom_dir",),
-                f"自定义模板目录“{custom}”不存在：请创建该文件夹，或删除 custom_dir。",
-                "config",
-                line,
-                col,
-            )
-        )
+        schema_pointers.append(pointer)
+    for pointer, message, rule in _rules(root, source.data):
+        # One message for one mistake: the schema's, where it has said something there.
+        if any(_overlap(pointer, other) for other in schema_pointers):
+            continue
+        line, col = sources.locate(source.text, pointer)
+        found.append(error(CONFIG_FILE, pointer, message, rule, line, col))
     if found:
-        raise (ConfigError if escapes else DataError)(found)
+        raise ConfigError(found)
     data = source.data
     return SiteConfig(
         title=data["title"],
@@ -131,3 +113,158 @@ def inside_repository(folder: str) -> bool:
     if path.is_absolute() or "\\" in folder or ":" in folder or ".." in path.parts:
         return False
     return path.parts not in ((), (".",))
+
+
+def _overlap(a: Pointer, b: Pointer) -> bool:
+    """Whether one pointer is the other or lies inside it."""
+    return a[: len(b)] == b or b[: len(a)] == a
+
+
+Found = Iterator[tuple[Pointer, str, str]]  # pointer, message, rule
+
+_MAPPING, _LIST, _TEXT = "一组字段（映射）", "列表", "文字"
+# The type of each top-level setting, as this module and the templates read it.
+_TOP = {
+    "title": _TEXT,
+    "description": _TEXT,
+    "jurisdiction": _TEXT,
+    "publisher": _TEXT,
+    "base_url": _TEXT,
+    "repository": _MAPPING,
+    "reviewers": _LIST,
+    "editions": _MAPPING,
+    "licence": _MAPPING,
+    "custom_dir": _TEXT,
+    "categories": _LIST,
+    "hotline": _MAPPING,
+    "notice": _TEXT,
+}
+_PYTHON: dict[str, type[Any]] = {_MAPPING: dict, _LIST: list, _TEXT: str}
+_REQUIRED = ("title", "jurisdiction", "categories")
+# Links put into pages (href): http(s) only, never javascript: or data:.
+_URLS: tuple[Pointer, ...] = (
+    ("base_url",),
+    ("repository", "url"),
+    ("repository", "edit_url"),
+    ("repository", "commit_url"),
+    ("repository", "pull_url"),
+    ("licence", "url"),
+)
+_HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*")
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, as people call it."""
+    if isinstance(value, bool):
+        return "true 或 false"
+    if value is None:
+        return "空值"
+    if isinstance(value, int | float):
+        return "数字"
+    return next((name for name, py in _PYTHON.items() if isinstance(value, py)), _TEXT)
+
+
+def _rules(root: Path, data: Any) -> Found:
+    if not isinstance(data, dict):
+        yield (), f"站点配置应为{_MAPPING}，实际是{_kind(data)}。", "config"
+        return
+    for key in _REQUIRED:
+        if key not in data:
+            yield (key,), f"缺少必填字段 {key}。", "config"
+    for key, wanted in _TOP.items():
+        if key in data and not isinstance(data[key], _PYTHON[wanted]):
+            yield (key,), f"{key} 应为{wanted}，实际是{_kind(data[key])}。", "config"
+    for pointer in _URLS:
+        parent = data.get(pointer[0]) if len(pointer) == 2 else data
+        value = parent.get(pointer[-1]) if isinstance(parent, dict) else None
+        if isinstance(value, str) and not _HTTP_URL.fullmatch(value):
+            yield (
+                pointer,
+                f"地址“{slugs.shown(value)}”无效："
+                "只能使用以 http:// 或 https:// 开头、不含空格的网址。",
+                "url",
+            )
+    yield from _editions(data.get("editions"))
+    categories = data.get("categories")
+    if isinstance(categories, list):
+        yield from _categories(categories)
+    custom = data.get("custom_dir")
+    if isinstance(custom, str) and custom and not inside_repository(custom):
+        yield (
+            ("custom_dir",),
+            f"自定义模板目录“{slugs.shown(custom)}”必须是仓库中的文件夹：请写成相对于仓库根目录的路径"
+            "（例如 overrides），不能是绝对路径，不能用“..”跳出仓库，也不能用反斜杠。",
+            "config-outside",
+        )
+    elif isinstance(custom, str) and custom and not (root / custom).is_dir():
+        yield (
+            ("custom_dir",),
+            f"自定义模板目录“{custom}”不存在：请创建该文件夹，或删除 custom_dir。",
+            "config",
+        )
+
+
+def _editions(editions: Any) -> Found:
+    if isinstance(editions, dict) and not isinstance(editions.get("tag_pattern"), str):
+        yield (
+            ("editions", "tag_pattern"),
+            "editions.tag_pattern 应为文字，例如 edition-*。",
+            "config",
+        )
+
+
+def _categories(categories: list[Any]) -> Found:
+    """Each category is a mapping of texts; names, letters and page names are unique;
+    the letter (or, without one, the code) names the category's page, so it must be a
+    safe file name."""
+    names: dict[str, int] = {}
+    letters: dict[str, int] = {}
+    pages: dict[str, int] = {}
+    for i, c in enumerate(categories):
+        if not isinstance(c, dict):
+            yield (
+                ("categories", i),
+                f"类别应为{_MAPPING}（name、code、letter），实际是{_kind(c)}。",
+                "config",
+            )
+            continue
+        for key in ("name", "code", "letter"):
+            if (key in c or key != "letter") and not (isinstance(c.get(key), str) and c[key]):
+                yield ("categories", i, key), f"类别的 {key} 应为不为空的文字。", "config"
+        name, code, letter = c.get("name"), c.get("code"), c.get("letter", "")
+        if not (isinstance(name, str) and isinstance(code, str) and isinstance(letter, str)):
+            continue
+        if name in names:
+            yield ("categories", i, "name"), f"职权类别“{name}”重复。", "config"
+        names.setdefault(name, i)
+        if letter and letter in letters:
+            yield (
+                ("categories", i, "letter"),
+                f"字母代码“{letter}”重复：第 {letters[letter] + 1} 个类别已使用，"
+                "两个类别会共用同一个网页。请改用另一个字母代码。",
+                "config",
+            )
+            continue
+        letters.setdefault(letter, i)
+        key = "letter" if letter else "code"
+        slug = (letter or code).lower()
+        why = slugs.problem(slug)
+        if why is not None and not slugs.SLUG.fullmatch(slug):
+            why = "只能使用英文字母、数字和连字符，且以字母或数字开头。"
+        if why is not None:
+            hint = "" if letter else "请填写字母代码 letter（例如 XK），或"
+            yield (
+                ("categories", i, key),
+                f"类别“{name}”的{'字母代码' if letter else '编码'}“{slugs.shown(letter or code)}”不能用作网页文件名"
+                f"（categories/…html）：{why}{hint or '请改正。'}"
+                + ("把 code 改为数字或英文字母。" if hint else ""),
+                "slug",
+            )
+        elif slug in pages:
+            yield (
+                ("categories", i, key),
+                f"类别“{name}”的网页 categories/{slug}.html 与第 {pages[slug] + 1} 个类别的相同"
+                "（字母代码或编码只差大小写）：请改用另一个。",
+                "config",
+            )
+        pages.setdefault(slug, i)

@@ -88,7 +88,8 @@ class DataError(SiteBuilderError):
 
 
 class ConfigError(DataError):
-    """The site configuration cannot be used as written (exit 2); carries its problems."""
+    """The site configuration (site.yaml) has problems (exit 2, as for a usage error:
+    nothing of the data could be checked yet)."""
 
     exit_code = 2
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, history, manifest, parallel, sources, textrules, tree
+from site_builder import cache, history, manifest, parallel, slugs, sources, textrules, tree
 from site_builder.config import CONFIG_FILE as CONFIG
 from site_builder.config import SiteConfig
 from site_builder.errors import DataError, Problem, error, warning
@@ -259,7 +259,11 @@ def load(
         problems += errors
         if kind == "jurisdictions":
             if not errors:
-                for item in data["jurisdictions"]:
+                for i, item in enumerate(data["jurisdictions"]):
+                    why = slugs.problem(item["id"])
+                    if why is not None:  # its id names its page: jurisdictions/<id>/
+                        problems.append(_unsafe(rel, ("jurisdictions", i, "id"), item["id"], why))
+                        continue
                     dataset.jurisdictions.setdefault(item["id"], item)
             continue
         expected = _expected_id(kind, rel)
@@ -295,10 +299,19 @@ def load(
         if kind == "power":
             power_paths[expected] = rel
         dataset.known[kind].add(expected)
+        why = slugs.problem(expected)
+        if why is not None and not errors:  # the schema may have let it through: it names pages
+            problems.append(_unsafe(rel, ("id",), expected, why))
+            errors.append(problems[-1])
         if not errors:
             record = Record(kind, expected, rel, data, department)
             getattr(dataset, _COLLECTIONS[kind])[expected] = record
     return dataset, problems
+
+
+def _unsafe(rel: str, pointer: tuple[str | int, ...], value: str, why: str) -> Problem:
+    """An id that cannot name a page or a download (``powers/<id>.html``...)."""
+    return error(rel, pointer, f"标识“{slugs.shown(value)}”不能用作网页文件名：{why}", "slug")
 
 
 # Per file: its data (None when unreadable), its reading problems, its schema errors.

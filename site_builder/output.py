@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -23,12 +24,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from site_builder import manifest
+from site_builder import manifest, slugs
 from site_builder.errors import SiteBuilderError, UsageError
 from site_builder.manifest import Entry, Files
 
 MARKER = manifest.MARKER
+V = TypeVar("V")
 LOCK_TIMEOUT = 600.0  # seconds a build waits for another build of the same folder
 _POLL = 0.1
 
@@ -211,8 +214,8 @@ class Staging:
         try:
             for rel, data in files.items() if isinstance(files, Mapping) else files:
                 start = time.perf_counter()
+                target = self.target(rel)
                 entry = written[rel] = Entry.of(data)
-                target = self.folder / rel
                 if target.parent not in self._made:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     self._made.add(target.parent)
@@ -224,6 +227,27 @@ class Staging:
         except OSError as exc:
             raise _failed(self.out, exc) from exc
         return written
+
+    def target(self, rel: str) -> Path:
+        """Where the file ``rel`` goes in the new output; refuses a path that could lead out
+        of it. The names paths are made of are checked where they are read (slugs.py), so
+        this guards the code that makes paths, not the data: it is an internal error."""
+        if _UNSAFE_PATH.search(rel):
+            raise SiteBuilderError(
+                f"内部错误：输出文件的路径“{rel!r}”不安全（绝对路径、..、反斜杠、空的一段或控制字符），"
+                f"未写入。原有的 {self.out} 保持不变；请报告此问题。"
+            )
+        target = self.folder / rel
+        # Only this process makes folders in the new output, and never a link, but a
+        # folder is resolved once, as it is first written into, rather than trusted.
+        if target.parent not in self._made and not target.resolve().is_relative_to(
+            self.folder.resolve()
+        ):
+            raise SiteBuilderError(
+                f"内部错误：输出文件“{rel!r}”会写到输出目录之外（{target.resolve()}），未写入。"
+                f"原有的 {self.out} 保持不变；请报告此问题。"
+            )
+        return target
 
     def publish(self, files: Mapping[str, Entry], commit: str | None, time: int | None) -> None:
         """Write the manifest of ``files`` (everything put), last, and swap the new output
@@ -249,6 +273,30 @@ class Staging:
                 shutil.rmtree(old)
         except OSError as exc:
             raise _failed(self.out, exc) from exc
+
+
+# An output path may not be empty or absolute (``/x``, ``C:x``), hold an empty, ``.`` or
+# ``..`` segment, a backslash (a separator on Windows) or a control character.
+_UNSAFE_PATH = re.compile(r"\A\Z|\A/|/\Z|//|(?:\A|/)\.\.?(?:/|\Z)|\\|[\x00-\x1f\x7f]|\A[A-Za-z]:")
+
+
+def joined(*parts: Mapping[str, V]) -> dict[str, V]:
+    """The files of ``parts`` together; refuses two at one path, or at paths that differ only
+    in case (one file on Windows and macOS), as one would silently replace the other.
+    ``pages.plan`` names the records of two colliding pages; this catches any other output."""
+    out: dict[str, V] = {}
+    keys: dict[str, str] = {}
+    for part in parts:
+        for rel, value in part.items():
+            key = slugs.collision_key(rel)
+            if key in keys:
+                raise SiteBuilderError(
+                    f"内部错误：两个输出文件的路径相同（{keys[key]} 与 {rel}），后者会覆盖前者，"
+                    "已停止构建，原有的输出目录保持不变。请报告此问题。"
+                )
+            keys[key] = rel
+            out[rel] = value
+    return out
 
 
 def _failed(out: Path, exc: OSError) -> SiteBuilderError:

@@ -14,8 +14,10 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from site_builder.errors import Problem, SiteBuilderError, warning
 from site_builder.history import Change, Edition, Published, source_date_epoch
 from site_builder.model import Dataset, Record, resolve_flow
+from site_builder.slugs import collision_key, edition_problem, edition_slug
 
 ACTIONS = ("取消", "转移", "下放", "整合", "加强", "委托")
 CHANGELOG_LIMIT = 500  # changes listed on a changelog page; changes.csv has them all
@@ -117,7 +119,7 @@ class Site:
         category = self.config.category(name)
         if category is None:
             return "unknown"
-        return (category.letter or category.code).lower()
+        return category.slug
 
     def counts(self, powers: list[Record]) -> dict[str, int]:
         """Count powers per configured category, in configuration order (zeros included)."""
@@ -395,7 +397,43 @@ def plan(
         )
     pages.append(Page("withheld.html", "withheld.html", {"withheld": site.withheld}))
     pages += history_pages(site)
+    distinct([(page.path, _source(page)) for page in pages])
     return site, pages
+
+
+def distinct(paths: list[tuple[str, str]]) -> None:
+    """Refuse two outputs at one path (or at paths that differ only in case, one file on
+    Windows and macOS): one would silently replace the other. ``paths`` holds each output's
+    path and what it was made from.
+
+    The ids, letters, codes and tags that paths are made of are checked where they are
+    read, so this is never reached by data: it guards the code that makes the paths.
+    """
+    seen: dict[str, tuple[str, str]] = {}
+    for path, made_from in paths:
+        key = collision_key(path)
+        if key in seen:
+            other, other_from = seen[key]
+            raise SiteBuilderError(
+                f"两个输出文件的路径相同：{other}（{other_from}）与 {path}（{made_from}）。"
+                "后者会覆盖前者，已停止构建。请改正其中一个的标识后重新构建。"
+            )
+        seen[key] = (path, made_from)
+
+
+def _source(page: Page) -> str:
+    """What a page is made from, for a message: its record's file, or its template."""
+    context = page.context
+    for key in ("power", "department", "law"):
+        record = context.get(key)
+        if isinstance(record, Record):
+            return record.path
+    edition = context.get("edition")
+    if isinstance(edition, Edition):
+        return f"公布版本标签 {edition.tag}"
+    if "category" in context:
+        return f"site.yaml 中的职权类别“{context['category']}”"
+    return f"模板 {page.template}"
 
 
 def history_pages(site: Site) -> list[Page]:
@@ -445,8 +483,38 @@ def history_pages(site: Site) -> list[Page]:
     return pages
 
 
-def edition_slug(tag: str) -> str:
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-" for ch in tag)
+def publishable_editions(editions: list[Edition]) -> tuple[list[Edition], list[Problem]]:
+    """The editions that can be published, oldest first, and a warning for each left out.
+
+    An edition's page is ``editions/<slug>.html``, its slug made from its tag. A tag whose
+    slug is unsafe or reserved, or the same as an older edition's (tags that differ only in
+    punctuation, non-ASCII characters or case), is left out with a warning, not an error:
+    a tag is not a line in a file that a commit can fix, and once pushed it stays in every
+    clone, so an error would stop every later build. The older edition keeps its address.
+    """
+    kept: list[Edition] = []
+    problems: list[Problem] = []
+    taken: dict[str, str] = {}
+    for edition in editions:
+        slug = edition_slug(edition.tag)
+        why = edition_problem(slug)
+        other = taken.get(collision_key(slug))
+        if why is None and other is None:
+            taken[collision_key(slug)] = edition.tag
+            kept.append(edition)
+            continue
+        reason = (
+            f"{why}，不能用作网页文件名"
+            if why is not None
+            else f"与公布版本 {other} 的网页 editions/{edition_slug(other or '')}.html 相同"
+            "（两个标签只差标点、中文字符或大小写）"
+        )
+        message = (
+            f"公布版本标签“{edition.tag}”{reason}，未发布该版本。"
+            "请另建一个只用英文字母、数字、点和连字符的新标签（例如 edition-2024-2），并删除这个标签。"
+        )
+        problems.append(warning(".git", (), message, "edition"))
+    return kept, problems
 
 
 def edition_view(site: Site, edition: Edition, previous: Edition | None) -> dict[str, Any]:

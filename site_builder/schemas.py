@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
 from site_builder import cache, tree
@@ -82,7 +84,7 @@ class Schemas:
         self.fingerprint = cache.fingerprint(json.dumps(self.documents, sort_keys=True))
         self._fast = _fast_validators(self.documents)
         self._validators = {
-            kind: Draft202012Validator(
+            kind: _Validator(
                 doc, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
             )
             for kind, doc in self.documents.items()
@@ -112,6 +114,47 @@ class Schemas:
             for one in _each_missing(e)
         ]
         return sorted(set(out), key=lambda pm: (tuple(str(p) for p in pm[0]), pm[1]))
+
+
+def _ecma(pattern: str) -> str:
+    """``pattern`` for Python's ``re`` with the meaning JSON Schema gives it (ECMA-262): there
+    ``$`` matches only at the end of the text, in Python also before a final newline, so that
+    an id "zq-a-xk-001\\n" would pass ``^[a-z0-9-]+$`` and put a newline into a file name.
+    Each ``$`` outside a character class becomes ``\\Z``."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "$":
+            ch = r"\Z"
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(_ecma(pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """The ``pattern`` keyword, matched as JSON Schema (and jsonschema-rs) match it."""
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# jsonschema's extend() has no type hints; it returns a subclass of the validator it extends.
+_Validator: type[Draft202012Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern}
+)
 
 
 def _refuse(uri: str) -> Any:
@@ -209,6 +252,8 @@ def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
     if v == "uniqueItems":
         return pointer, f"{name}中有重复项，请删除重复的一项。"
     if v == "pattern":
+        # A newline or other control character is shown as \\n, on the message's one line.
+        value = json.dumps(value, ensure_ascii=False)[1:-1] if isinstance(value, str) else value
         if rule.startswith("^[a-z0-9]"):
             return (
                 pointer,

@@ -72,9 +72,9 @@ def test_usage_error_exits_2(repo: Repo) -> None:
     assert repo.cli("no-such-command").exit_code == 2
 
 
-def test_missing_configuration_exits_1_with_a_message(tmp_path: Path) -> None:
+def test_missing_configuration_exits_2_with_a_message(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["-C", str(tmp_path), "validate"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a configuration error, as a usage error
     assert "site.yaml" in result.output
     assert "Traceback" not in result.output
 
@@ -87,7 +87,7 @@ def test_missing_directory_exits_2(tmp_path: Path) -> None:
 def test_broken_site_yaml_is_reported_with_line(repo: Repo) -> None:
     repo.write("site.yaml", "title: x\ntitle: y\n")
     result = repo.cli("validate")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stdout.startswith("site.yaml:2:1: error:")
 
 

@@ -136,7 +136,7 @@ def test_missing_custom_dir_is_a_data_error_with_its_line(repo: Repo) -> None:
     config, _ = sources.parse("site.yaml", (repo.root / "site.yaml").read_text(encoding="utf-8"))
     repo.write("site.yaml", {**config, "custom_dir": "nowhere"})
     result = repo.cli("build")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a configuration error
     assert result.stdout.startswith("site.yaml:") and "custom_dir" in result.stdout
 
 
