@@ -136,7 +136,10 @@ def build(
             git = history_read()
     editions, skipped = publishable_editions(git.editions)
     git = dataclasses.replace(git, editions=editions)
-    problems = checked.problems + report.strictly(_history_problems(git) + skipped, strict)
+    # What tags and old commits hold stays a warning under --strict: no new commit can
+    # change it, so an error would stop every later build.
+    problems = checked.problems + report.strictly(_clone_problems(git), strict)
+    problems += skipped + _past_problems(git)
     if report.has_errors(problems):
         raise DataError(problems)
     if git.uncommitted and not (allow_dirty or preview):
@@ -148,9 +151,7 @@ def build(
     earlier = builds.unchanged(folder, out, inputs)
     if earlier is not None:  # the same inputs built this very output: nothing to do
         clock.notes["unchanged"] = True
-        problems += report.strictly(earlier, strict)
-        if report.has_errors(problems):
-            raise DataError(problems)
+        problems += earlier  # the editions' warnings, about tags: never errors, as above
         return Checked(checked.dataset, problems, folder)
     with clock("editions"):
         # A power withheld today is left out of every edition's downloads too.
@@ -158,7 +159,7 @@ def build(
             p.id for p in checked.dataset.powers.values() if not p.data["disclosure"]["public"]
         }
         edition_files, edition_problems = _edition_downloads(root, git, withheld)
-    problems += report.strictly(edition_problems, strict)
+    problems += edition_problems  # about tags: warnings even under --strict, as above
     if report.has_errors(problems):
         raise DataError(problems)
     built_editions = frozenset(
@@ -307,8 +308,34 @@ def _edition_downloads(
     return files, problems
 
 
-def _history_problems(git: history.Published) -> list[Problem]:
+def _clone_problems(git: history.Published) -> list[Problem]:
+    """What is wrong with this clone of the repository (a new clone can fix it)."""
     if git.shallow:
         message = "这是浅克隆（shallow clone），修改记录不完整：请获取完整历史（git fetch --unshallow；CI 中设置 fetch-depth: 0）。"
         return [warning(".git", (), message, "shallow-clone")]
     return []
+
+
+def _past_problems(git: history.Published) -> list[Problem]:
+    """A warning for each old commit holding files the update trail could not read."""
+    if git.trail is None:
+        return []
+    by_commit: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for u in git.trail.unread:
+        by_commit.setdefault((u.commit, u.date), {}).setdefault(u.why, []).append(u.path)
+    out = []
+    for (commit, date), found in by_commit.items():
+        said = []
+        if history.UNREADABLE_FILE in found:
+            said.append(
+                f"文件 {'、'.join(found[history.UNREADABLE_FILE])} 无法读取"
+                "（不是 UTF-8 编码的 YAML，或嵌套过深）：修改记录中这次修改不列出无法读取的字段"
+            )
+        if history.SUBMODULE in found:
+            said.append(f"{'、'.join(found[history.SUBMODULE])} 是子模块，其内容不会发布")
+        message = (
+            f"历史提交 {commit[:8]}（{date}）中，{'；'.join(said)}。"
+            "这是旧提交的内容，现在的数据不受影响，无需处理。"
+        )
+        out.append(warning(".git", (), message, "old-commit"))
+    return out

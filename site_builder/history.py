@@ -57,6 +57,46 @@ def open_repository(root: Path) -> pygit2.Repository | None:
     return None if repo.is_bare else repo
 
 
+def partial_clone(repo: pygit2.Repository) -> bool:
+    """Whether ``repo`` is a partial clone (``git clone --filter``): objects may be missing."""
+    config = repo.config
+    if "extensions.partialclone" in config:
+        return True
+    return any(
+        entry.name.startswith("remote.") and entry.name.endswith(".promisor")
+        for entry in config
+        if str(entry.value).lower() == "true"
+    )
+
+
+def _missing(repo: pygit2.Repository, oid: pygit2.Oid | None) -> UsageError:
+    """The error for an object git does not have: a partial clone's, or a damaged repository's."""
+    named = f"git 对象 {str(oid)[:12]}" if oid is not None else "部分 git 对象"
+    if partial_clone(repo):
+        return UsageError(
+            f"这是部分克隆（partial clone）：仓库里没有旧版本文件的内容（{named}），"
+            "无法生成修改记录和公布版本。请完整克隆仓库：git clone 时不要加 --filter；"
+            "在 GitHub Actions 中，actions/checkout 不要设置 filter，并设置 fetch-depth: 0。"
+        )
+    return UsageError(f"仓库缺少{named}，仓库可能已损坏：请运行 git fsck 检查，或重新克隆仓库。")
+
+
+def _object(repo: pygit2.Repository, oid: pygit2.Oid) -> pygit2.Object:
+    """The object ``oid``; a UsageError saying what to do when git does not have it."""
+    try:
+        return repo[oid]
+    except KeyError as exc:
+        raise _missing(repo, oid) from exc
+
+
+def _bytes(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
+    """The raw content of object ``oid`` (a blob's bytes, a tree's entries)."""
+    try:
+        return bytes(repo.odb.read(oid)[1])
+    except (KeyError, pygit2.GitError) as exc:
+        raise _missing(repo, oid) from exc
+
+
 def tracks(root: Path, folder: str) -> bool:
     """Whether git tracks any file under ``folder`` of ``root`` (in the index or at HEAD)."""
     repo = open_repository(root)
@@ -133,8 +173,10 @@ def _walk_tree(
     repo: pygit2.Repository, tree: pygit2.Tree, prefix: str, out: dict[str, bytes]
 ) -> None:
     for entry in tree:
+        if entry.filemode == pygit2.GIT_FILEMODE_COMMIT:
+            continue  # a submodule: a commit of another repository, never files of this one
         path = f"{prefix}{entry.name}"
-        obj = repo[entry.id]
+        obj = _object(repo, entry.id)
         if isinstance(obj, pygit2.Tree):
             _walk_tree(repo, obj, path + "/", out)
         elif isinstance(obj, pygit2.Blob):
@@ -151,7 +193,9 @@ def files_at(
             entry = commit.tree[name]
         except KeyError:
             continue
-        obj = repo[entry.id]
+        if entry.filemode == pygit2.GIT_FILEMODE_COMMIT:
+            continue
+        obj = _object(repo, entry.id)
         if isinstance(obj, pygit2.Tree):
             _walk_tree(repo, obj, name + "/", out)
         elif isinstance(obj, pygit2.Blob):
@@ -276,7 +320,7 @@ def unreviewed(
 
 # --- the update trail -------------------------------------------------------------
 
-CACHE_VERSION = 5  # 5: commit text without control characters
+CACHE_VERSION = 6  # 6: files of old commits that could not be read
 CACHE_FILE = "trail.json"
 ADDED, CHANGED, CANCELLED, DELETED = "新增", "变更", "取消", "删除"
 # A field value longer than this (as JSON) is recorded as changed without its text.
@@ -321,6 +365,23 @@ class Change:
     fields: tuple[FieldChange, ...]
     name: str = ""  # the record's name (a law's title) after the change, or before a deletion
     public: bool = True  # False for a power that is not public: its changes are not published
+    # False when a file of the change could not be read: ``fields`` then lists only the
+    # fields read on both sides, and the change may hold more.
+    readable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A file of an old commit that the trail could not read: ``why`` is ``UNREADABLE_FILE``
+    (not UTF-8, not YAML, nested too deep) or ``SUBMODULE`` (a gitlink, never read)."""
+
+    commit: str
+    date: str
+    path: str
+    why: str
+
+
+UNREADABLE_FILE, SUBMODULE = "unreadable", "submodule"
 
 
 class Trail:
@@ -336,10 +397,12 @@ class Trail:
         shallow: bool,
         changes: list[Change] | Callable[[], list[Change]],
         renamed: dict[tuple[str, str], tuple[str, str]],  # new key -> old key
+        unread: tuple[Unread, ...] = (),  # newest first
     ) -> None:
         self.head = head
         self.shallow = shallow
         self.renamed = renamed
+        self.unread = unread
         self._changes = changes
         self._index: dict[tuple[str, str], list[Change]] | None = None
 
@@ -430,31 +493,54 @@ def _may_hold_records(path: str) -> bool:
     return False
 
 
+class _Unreadable:
+    """The value of a field that cannot be read: not UTF-8, not YAML, or nested too deep."""
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+
+# Old commits may hold files that today's checks refuse: the trail says it could not
+# read them instead of showing their fields as removed, or stopping the build.
+UNREADABLE: Any = _Unreadable()
+
+
 class _Reader:
     """Reads records' top-level fields from blobs, parsing only what differs; caches by blob id."""
 
     def __init__(self, repo: pygit2.Repository) -> None:
         self.repo = repo
-        self.blocks: dict[str, dict[str, str] | None] = {}
+        self.blocks: dict[str, dict[str, str]] = {}
+        self.unreadable: set[str] = set()  # blob ids of files that cannot be read at all
         self.values: dict[str, Any] = {}
         self.trees: dict[bytes, frozenset[bytes]] = {}
+        self.submodules: list[str] = []  # gitlinks met by ``changed``, for its caller to take
 
     def fields(self, blob_id: pygit2.Oid | None) -> dict[str, str] | None:
+        """The top-level fields of a record's blob, each as its YAML text; None when there is
+        no blob, {} (and the blob counted unreadable) when it cannot be read."""
         if blob_id is None:
             return None
         key = str(blob_id)
         if key not in self.blocks:
-            text = self.repo.odb.read(blob_id)[1].decode("utf-8", "replace")
-            blocks = sources.top_level_blocks(text)
+            try:
+                text: str | None = _bytes(self.repo, blob_id).decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            blocks = sources.top_level_blocks(text) if text is not None else None
             if blocks is None:  # not a plain block mapping: parse it whole, one field per key
-                data = sources.load_lenient(text)
-                blocks = (
-                    {k: sources.dump({k: v}) for k, v in data.items()}
-                    if isinstance(data, dict)
-                    else {}
-                )
+                data = sources.load_lenient(text) if text is not None else None
+                if isinstance(data, dict):
+                    blocks = {k: sources.dump({k: v}) for k, v in data.items()}
+                else:
+                    blocks = {}
+                    self.unreadable.add(key)
             self.blocks[key] = blocks
         return self.blocks[key]
+
+    def readable(self, blob_id: pygit2.Oid | None) -> bool:
+        self.fields(blob_id)
+        return blob_id is None or str(blob_id) not in self.unreadable
 
     def entries(self, tree_id: pygit2.Oid | None) -> frozenset[bytes]:
         """The raw entries of a tree object (mode, name, id), remembered for the next commit."""
@@ -463,7 +549,7 @@ class _Reader:
         key = tree_id.raw
         found = self.trees.get(key)
         if found is None:
-            found = frozenset(_TREE_ENTRY.findall(self.repo.odb.read(tree_id)[1]))
+            found = frozenset(_TREE_ENTRY.findall(_bytes(self.repo, tree_id)))
             if len(self.trees) > 4096:
                 self.trees.clear()
             self.trees[key] = found
@@ -481,12 +567,19 @@ class _Reader:
             for raw in differing:
                 mode, _, rest = raw.partition(b" ")
                 raw_name, _, oid = rest.partition(b"\0")
-                slot = sides.setdefault(raw_name.decode("utf-8", "replace"), [None, None, False])
+                name = raw_name.decode("utf-8", "replace")
+                slot = sides.setdefault(name, [None, None, False])
+                if mode == b"160000":  # a submodule: a commit of another repository, never read
+                    if side == 1:
+                        self.submodules.append(prefix + name)
+                    continue
                 slot[side] = pygit2.Oid(raw=oid)
                 slot[2] = slot[2] or mode == b"40000"
         out: list[tuple[str, pygit2.Oid | None, pygit2.Oid | None]] = []
         for name, (old_id, new_id, is_tree) in sorted(sides.items()):
             path = prefix + name
+            if old_id is None and new_id is None:
+                continue
             if is_tree:
                 if _may_hold_records(path):
                     out.extend(self.changed(old_id, new_id, path + "/"))
@@ -495,12 +588,17 @@ class _Reader:
         return out
 
     def value(self, block: str | None) -> Any:
+        """A field's value from its YAML text; ``UNREADABLE`` when the text does not parse."""
         if block is None:
             return None
         if block not in self.values:
             data = sources.load_lenient(block)
             self.values[block] = (
-                next(iter(data.values())) if isinstance(data, dict) and data else None
+                UNREADABLE
+                if data is None
+                else next(iter(data.values()))
+                if isinstance(data, dict) and data
+                else None
             )
         return self.values[block]
 
@@ -510,27 +608,34 @@ def _short(value: Any) -> Any:
 
 
 def _compare(
-    reader: _Reader, old: dict[str, str] | None, new: dict[str, str] | None
-) -> tuple[str, tuple[FieldChange, ...]] | None:
-    """Classify one record's change and list its changed fields; None when nothing changed in meaning."""
-    if old is None and new is not None:
-        return ADDED, ()
-    if new is None:
-        return (DELETED, ()) if old is not None else None
-    assert old is not None
+    reader: _Reader, old: pygit2.Oid | None, new: pygit2.Oid | None
+) -> tuple[str, tuple[FieldChange, ...], bool] | None:
+    """Classify one record's change between two blobs, list its changed fields, and say
+    whether everything could be read; None when nothing changed in meaning."""
+    before, after = reader.fields(old), reader.fields(new)
+    if before is None and after is not None:
+        return ADDED, (), reader.readable(new)
+    if after is None:
+        return (DELETED, (), reader.readable(old)) if before is not None else None
+    assert before is not None
+    if not (reader.readable(old) and reader.readable(new)):
+        return CHANGED, (), False
     changed = []
-    for key in sorted(set(old) | set(new)):
-        a, b = old.get(key), new.get(key)
+    readable = True
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key), after.get(key)
         if a == b:
             continue
         va, vb = reader.value(a), reader.value(b)
-        if va != vb:
+        if va is UNREADABLE or vb is UNREADABLE:
+            readable = False
+        elif va != vb:
             changed.append(FieldChange(key, _short(va), _short(vb)))
-    if not changed:
+    if not changed and readable:
         return None
     status = next((f for f in changed if f.field == "status"), None)
     kind = CANCELLED if status is not None and status.new == "已取消" else CHANGED
-    return kind, tuple(changed)
+    return kind, tuple(changed), readable
 
 
 def _commit_changes(
@@ -538,7 +643,9 @@ def _commit_changes(
     reader: _Reader,
     commit: pygit2.Commit,
     renamed: dict[tuple[str, str], tuple[str, str]],
+    unread: list[Unread],
 ) -> list[Change]:
+    """The changes ``commit`` made to records; what it holds that cannot be read goes to ``unread``."""
     parent = commit.parents[0] if commit.parents else None
     before: dict[tuple[str, str], tuple[str, str, pygit2.Oid]] = {}
     after: dict[tuple[str, str], tuple[str, str, pygit2.Oid]] = {}
@@ -561,6 +668,8 @@ def _commit_changes(
         change_title(message),
     )
     out: list[Change] = []
+    unread.extend(Unread(sha, date, path, SUBMODULE) for path in reader.submodules)
+    reader.submodules.clear()
     # A record removed and another of the same kind added, equal but for the id: a rename.
     gone = [k for k in before if k not in after]
     new = [k for k in after if k not in before]
@@ -580,27 +689,36 @@ def _commit_changes(
         old_key = pairs.get(key)
         old = before.get(old_key or key)
         cur = after.get(key)
-        result = _compare(
-            reader, reader.fields(old[2]) if old else None, reader.fields(cur[2]) if cur else None
-        )
+        result = _compare(reader, old[2] if old else None, cur[2] if cur else None)
         if old_key:
             renamed[key] = old_key
             others = tuple(f for f in (result[1] if result else ()) if f.field != "id")
-            result = (CHANGED, (FieldChange("id", old_key[1], key[1]), *others))
+            result = (CHANGED, (FieldChange("id", old_key[1], key[1]), *others), True)
         if old and cur and old[1] != cur[1]:  # moved to another department
             moved = FieldChange("department", old[1], cur[1])
-            result = (result[0] if result else CHANGED, (moved, *(result[1] if result else ())))
+            result = (
+                result[0] if result else CHANGED,
+                (moved, *(result[1] if result else ())),
+                result[2] if result else True,
+            )
         path = cur[0] if cur else old[0] if old else ""
-        latest = reader.fields(cur[2] if cur else old[2] if old else None) or {}
+        # Name and disclosure from the newest side that can be read; when neither can be
+        # read, whether the power was public then is unknown, so it counts as withheld.
+        sides = [s[2] for s in (cur, old) if s is not None and reader.readable(s[2])]
+        latest = (reader.fields(sides[0]) if sides else None) or {}
         disclosure = reader.value(latest.get("disclosure"))
-        public = not (isinstance(disclosure, dict) and disclosure.get("public") is False)
+        public = not (isinstance(disclosure, dict) and disclosure.get("public") is False) and (
+            key[0] != "power" or (bool(sides) and disclosure is not UNREADABLE)
+        )
         if result is None:
             if public or key[0] != "power":
                 continue
             # A withheld power's file touched without a change in meaning: kept (it is never
             # published), so that the commit's message, which may name it, is withheld too.
-            result = (CHANGED, ())
+            result = (CHANGED, (), True)
         name = reader.value(latest.get("name") or latest.get("title"))
+        if name is UNREADABLE:
+            name = None
         out.append(
             Change(
                 sha,
@@ -615,8 +733,11 @@ def _commit_changes(
                 result[1],
                 str(name or key[1]),
                 public,
+                result[2],
             )
         )
+        if not result[2]:
+            unread.append(Unread(sha, date, path, UNREADABLE_FILE))
     return out
 
 
@@ -631,7 +752,17 @@ def _segment(changes: list[Change]) -> dict[str, Any]:
             meta.append([c.commit, c.date, c.timestamp, c.author, c.pr, c.title])
         fields = [[f.field, f.old, f.new] for f in c.fields]
         rows.append(
-            [commits[c.commit], c.kind, c.record[0], c.record[1], c.path, fields, c.name, c.public]
+            [
+                commits[c.commit],
+                c.kind,
+                c.record[0],
+                c.record[1],
+                c.path,
+                fields,
+                c.name,
+                c.public,
+                c.readable,
+            ]
         )
     return {"commits": meta, "changes": rows}
 
@@ -656,6 +787,7 @@ def _from_segment(doc: dict[str, Any]) -> list[Change]:
                 fields,
                 r[6],
                 r[7],
+                r[8],
             )
         )
     return changes
@@ -689,6 +821,14 @@ def _valid_index(doc: Any) -> bool:
             isinstance(r, list) and len(r) == 4 and all(isinstance(x, str) for x in r)
             for r in doc["renamed"]
         )
+        and isinstance(doc.get("unread"), list)
+        and all(
+            isinstance(u, list)
+            and len(u) == 4
+            and all(isinstance(x, str) for x in u)
+            and u[3] in (UNREADABLE_FILE, SUBMODULE)
+            for u in doc["unread"]
+        )
     )
 
 
@@ -714,7 +854,7 @@ def _valid_segment(doc: Any, repo: pygit2.Repository) -> bool:
             return False
     return all(
         isinstance(r, list)
-        and len(r) == 8
+        and len(r) == 9
         and _is_int(r[0])
         and 0 <= r[0] < len(meta)
         and r[1] in _KINDS
@@ -723,6 +863,7 @@ def _valid_segment(doc: Any, repo: pygit2.Repository) -> bool:
         and isinstance(r[5], list)
         and all(isinstance(f, list) and len(f) == 3 and isinstance(f[0], str) for f in r[5])
         and isinstance(r[7], bool)
+        and isinstance(r[8], bool)
         for r in rows
     )
 
@@ -804,6 +945,7 @@ class _Cache:
         segments: list[str],
         new: list[Change],
         old: dict[str, Any] | None,
+        unread: tuple[Unread, ...],
     ) -> list[str]:
         """Record the new changes; return the segment files the index now lists, oldest first."""
         if new or not segments:
@@ -821,6 +963,7 @@ class _Cache:
             "head": head,
             "segments": segments,
             "renamed": [[*k, *v] for k, v in sorted(renamed.items())],
+            "unread": [[u.commit, u.date, u.path, u.why] for u in unread],
         }
         self._write(CACHE_FILE, index)
         for stale in {*written, *(old or {}).get("segments", [])} - set(segments):
@@ -843,6 +986,13 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
         return None
     if repo.head_is_unborn:
         return Trail(None, repo.is_shallow, [], {})
+    try:
+        return _trail(root, repo, revision, cache)
+    except pygit2.GitError as exc:  # an object git cannot read: missing, or damaged
+        raise _missing(repo, None) from exc
+
+
+def _trail(root: Path, repo: pygit2.Repository, revision: str, cache: Path | None) -> Trail:
     head = resolve(repo, revision)
     store = _Cache(cache, repo) if cache else None
     index = previous = store.read_index() if store else None
@@ -858,10 +1008,12 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
     renamed = {(r[0], r[1]): (r[2], r[3]) for r in index["renamed"]} if index else {}
     reader = _Reader(repo)
     changes: list[Change] = []
+    found: list[Unread] = []
     for c in new_commits:
-        changes.extend(_commit_changes(repo, reader, c, renamed))
+        changes.extend(_commit_changes(repo, reader, c, renamed, found))
+    unread = (*found, *(Unread(*u) for u in index["unread"])) if index else tuple(found)
     if store is None:
-        return Trail(str(head.id), repo.is_shallow, changes, renamed)
+        return Trail(str(head.id), repo.is_shallow, changes, renamed, unread)
     if previous is None:
         store.clear()  # no usable index: whatever is there is not trusted
     old_segments = index["segments"] if index else []
@@ -870,16 +1022,21 @@ def trail(root: Path, revision: str = "HEAD", cache: Path | None = None) -> Trai
         return _Deferred(root, store.folder, str(head.id), segments, newest, renamed)
 
     if index is not None and not new_commits:
-        return Trail(str(head.id), repo.is_shallow, deferred(old_segments, []), renamed)
+        return Trail(str(head.id), repo.is_shallow, deferred(old_segments, []), renamed, unread)
     try:
-        segments = store.save(str(head.id), renamed, old_segments, changes, previous)
+        segments = store.save(str(head.id), renamed, old_segments, changes, previous, unread)
     except _Corrupt:  # found while merging the segments
-        return Trail(str(head.id), repo.is_shallow, _rebuild(repo, head, store, renamed), renamed)
+        rebuilt = _rebuild(repo, head, store, renamed)
+        return Trail(str(head.id), repo.is_shallow, rebuilt, renamed, unread)
     except OSError:  # the cache cannot be written: do without it
-        return Trail(str(head.id), repo.is_shallow, deferred(old_segments, changes), renamed)
+        return Trail(
+            str(head.id), repo.is_shallow, deferred(old_segments, changes), renamed, unread
+        )
     if segments == [*old_segments, f"segment-{head.id}.json"] or segments == old_segments:
-        return Trail(str(head.id), repo.is_shallow, deferred(old_segments, changes), renamed)
-    return Trail(str(head.id), repo.is_shallow, deferred(segments, []), renamed)
+        return Trail(
+            str(head.id), repo.is_shallow, deferred(old_segments, changes), renamed, unread
+        )
+    return Trail(str(head.id), repo.is_shallow, deferred(segments, []), renamed, unread)
 
 
 @dataclass
@@ -915,16 +1072,17 @@ def _rebuild(
     and written to the cache anew; ``renamed`` (the trail's) is updated in place."""
     fresh: dict[tuple[str, str], tuple[str, str]] = {}
     everything: list[Change] = []
+    unread: list[Unread] = []
     reader = _Reader(repo)
     node: pygit2.Commit | None = head
     while node is not None:
-        everything.extend(_commit_changes(repo, reader, node, fresh))
+        everything.extend(_commit_changes(repo, reader, node, fresh, unread))
         node = node.parents[0] if node.parents else None
     renamed.clear()
     renamed.update(fresh)  # the Trail holds this very dictionary
     store.clear()
     with contextlib.suppress(OSError):  # the cache cannot be written: do without it
-        store.save(str(head.id), renamed, [], everything, None)
+        store.save(str(head.id), renamed, [], everything, None, tuple(unread))
     return everything
 
 
@@ -981,7 +1139,12 @@ def editions(root: Path, pattern: str) -> list[Edition]:
                 for key in ("name", "category", "status", "disclosure")
             }
             disclosure = values["disclosure"]
-            public = not (isinstance(disclosure, dict) and disclosure.get("public") is False)
+            # A power that cannot be read may have been withheld: it counts as withheld.
+            public = reader.readable(blob_id) and not (
+                disclosure is UNREADABLE
+                or (isinstance(disclosure, dict) and disclosure.get("public") is False)
+            )
+            values = {k: None if v is UNREADABLE else v for k, v in values.items()}
             pid, department = found_key[0][1], found_key[1]
             text = {key: str(values[key] or "") for key in ("name", "category", "status")}
             powers[pid] = EditionPower(
@@ -1011,17 +1174,21 @@ def _record_blobs(repo: pygit2.Repository, tree: pygit2.Tree) -> list[tuple[str,
 
     def walk(node: pygit2.Tree, prefix: str) -> None:
         for entry in node:
-            obj = repo[entry.id]
+            if entry.filemode == pygit2.GIT_FILEMODE_COMMIT:
+                continue  # a submodule: never read
+            obj = _object(repo, entry.id)
             if isinstance(obj, pygit2.Tree):
                 walk(obj, f"{prefix}{entry.name}/")
             else:
                 out.append((f"{prefix}{entry.name}", entry.id))
 
     try:
-        departments = repo[tree["data/departments"].id]
+        entry = tree["data/departments"]
     except KeyError:
         return out
-    assert isinstance(departments, pygit2.Tree)
+    departments = _object(repo, entry.id)
+    if not isinstance(departments, pygit2.Tree):
+        return out
     walk(departments, "data/departments/")
     return out
 

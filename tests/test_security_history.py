@@ -206,3 +206,119 @@ def test_control_characters_in_commit_text_are_stripped(git: Git) -> None:
     text = _everything(out)
     assert "修改说明[31m" in text and "张三" in text
     assert not any(ch in text for ch in "\x01\x1b\x7f\x9b\x00")
+
+
+# --- old commits that today's checks refuse ----------------------------------------
+
+SUBMODULE_TARGET = "1234567890abcdef1234567890abcdef12345678"  # a commit of another repository
+
+
+def _gitlink(git: Git, rel: str) -> None:
+    """Commit a submodule entry at ``rel``: a gitlink naming a commit this repository lacks."""
+    index = git.git.index
+    index.add(pygit2.IndexEntry(rel, pygit2.Oid(hex=SUBMODULE_TARGET), pygit2.GIT_FILEMODE_COMMIT))
+    index.write()
+    git.git.create_commit(
+        "HEAD",
+        git.signature("市甲局"),
+        git.signature("编办审核"),
+        "添加子模块",
+        index.write_tree(),
+        [git.git.head.target],
+    )
+    index.remove(rel)
+    index.write()
+
+
+# Each was once accepted and merged; none may stop a build once it is in the past.
+OLD_FILES = {
+    "noncharacter": lambda text: text.replace("content: ", "content: \uffff", 1).encode(),
+    "deep-nesting": lambda text: (text + "extra: " + "[" * 30_000 + "]" * 30_000 + "\n").encode(),
+    "invalid-yaml": lambda text: (text + "\n  : : [\n").encode(),
+    "not-utf-8": lambda text: text.encode("gb18030"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OLD_FILES))
+def test_an_unreadable_file_in_an_old_commit_is_a_warning_not_a_broken_build(
+    git: Git, kind: str
+) -> None:
+    path = git.repo.root / LICENCE_PATH
+    good = path.read_text(encoding="utf-8")
+    path.write_bytes(OLD_FILES[kind](good))
+    bad = git.commit("一次坏的提交")
+    git.tag("edition-2023-9", bad)  # an edition tagged at it, too
+    path.write_text(good.replace("content: ", "content: 修正后：", 1), encoding="utf-8")
+    fixed = git.commit("修正")
+    for attempt in ("cold", "cached"):  # the second build reads the trail from its cache
+        result = git.repo.cli("build", "--strict")
+        assert result.exit_code == 0, (attempt, result.output)
+        assert "Traceback" not in result.output
+        warned = [line for line in result.output.splitlines() if ": warning: " in line]
+        for commit in (bad, fixed):  # both compare with the file that cannot be read
+            assert any(str(commit)[:8] in w and LICENCE_PATH in w for w in warned), warned
+        assert any("edition-2023-9" in w and "未通过它自己的校验" in w for w in warned), warned
+    page = (git.repo.root / "public/powers/zq-a-xk-001.html").read_text(encoding="utf-8")
+    assert page.count("这次修改的文件当时无法读取") == 2
+    assert "\uffff" not in page and "（无）" not in page  # no field shown as emptied
+
+
+@pytest.mark.parametrize(
+    "rel", ["data/departments/zq-z", "data/departments/zq-a/powers/zq-a-xk-009.yaml"]
+)
+def test_a_submodule_in_an_old_commit_is_a_warning_not_a_broken_build(git: Git, rel: str) -> None:
+    _gitlink(git, rel)
+    git.tag("edition-2023-9", git.git.head.target)
+    git.commit("删除子模块")  # the work tree never had it: this commit drops the gitlink
+    assert rel not in {e.path for e in git.git.index}
+    result = git.repo.cli("build", "--strict")
+    assert result.exit_code == 0, result.output
+    assert any(
+        rel in line and "子模块" in line and ": warning: " in line
+        for line in result.output.splitlines()
+    ), result.output
+    assert SUBMODULE_TARGET not in _everything(git.repo.root / "public")
+
+
+def test_a_power_added_unreadable_counts_as_withheld(git: Git) -> None:
+    """Whether it was public then cannot be read: its commit's message is not published."""
+    path = git.repo.root / "data/departments/zq-a/powers/zq-a-cf-009.yaml"
+    path.write_bytes(b"id: zq-a-cf-009\nname: \xff\xfe\n")
+    git.commit(f"新增{SECRET_NAME}（文件损坏）")
+    path.unlink()
+    git.commit("删除损坏的文件")
+    result = git.repo.cli("build", "--strict")
+    assert result.exit_code == 0, result.output
+    assert SECRET_NAME not in _everything(git.repo.root / "public")
+
+
+def _drop_old_blob(git: Git) -> str:
+    """Remove from git's objects the blob of an old version of a power (not HEAD's)."""
+    old = git.git.revparse_single(f"HEAD:{LICENCE_PATH}").id
+    git.repo.power(LICENCE, content="对某某活动依法实施许可。")
+    git.commit("修改某某许可")
+    loose = Path(git.git.path) / "objects" / str(old)[:2] / str(old)[2:]
+    assert loose.is_file()
+    loose.unlink()
+    return str(old)
+
+
+def test_a_partial_clone_is_refused_with_what_to_do(git: Git) -> None:
+    """A blobless clone (git clone --filter=blob:none) lacks old files' contents."""
+    _drop_old_blob(git)
+    git.git.config["remote.origin.url"] = "https://example.org/list.git"
+    git.git.config["remote.origin.promisor"] = True
+    git.git.config["extensions.partialclone"] = "origin"
+    result = git.repo.cli("build")
+    assert result.exit_code == 2, result.output
+    assert "部分克隆" in result.output and "--filter" in result.output
+    assert "Traceback" not in result.output and "内部错误" not in result.output
+    assert not (git.repo.root / "public").exists()
+
+
+def test_a_repository_missing_an_object_says_so(git: Git) -> None:
+    old = _drop_old_blob(git)
+    result = git.repo.cli("build")
+    assert result.exit_code == 2, result.output
+    assert f"仓库缺少git 对象 {old[:12]}" in result.output and "git fsck" in result.output
+    assert "Traceback" not in result.output
