@@ -210,4 +210,6 @@ def test_colliding_edition_tags_build_with_a_warning(repo: Repo) -> None:
     assert "edition-2024+1" in result.output and "未发布该版本" in result.output
     page = (repo.root / "public/editions/edition-2024-1.html").read_text(encoding="utf-8")
     assert "第一版" in page and "edition-2024+1" not in page
-    assert repo.cli("build", "--strict").exit_code == 1
+    # A pushed tag is not something a commit can fix: --strict keeps it a warning.
+    strict = repo.cli("build", "--strict")
+    assert strict.exit_code == 0 and "edition-2024+1" in strict.output, strict.output
