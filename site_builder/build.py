@@ -155,9 +155,7 @@ def build(
         return Checked(checked.dataset, problems, folder)
     with clock("editions"):
         # A power withheld today is left out of every edition's downloads too.
-        withheld = {
-            p.id for p in checked.dataset.powers.values() if not p.data["disclosure"]["public"]
-        }
+        withheld = {p.id for p in checked.dataset.public().withheld}
         edition_files, edition_problems = _edition_downloads(root, git, withheld)
     problems += edition_problems  # about tags: warnings even under --strict, as above
     if report.has_errors(problems):
@@ -298,11 +296,11 @@ def _edition_downloads(
                 problems.append(warning(".git", (), message, "edition"))
                 continue
             state = history.Published(None, [], False, (), edition.commit, edition.timestamp)
-            site = Site(checked.dataset, state)
+            site = Site(checked.dataset, state, withheld=withheld)
             prefix = f"editions/{edition_slug(edition.tag)}/"
             files |= {
                 prefix + path: data
-                for path, data in downloads.files(site, withheld).items()
+                for path, data in downloads.files(site).items()
                 if path.startswith("data/")
             }
     return files, problems

@@ -12,10 +12,8 @@ commit's time, or SOURCE_DATE_EPOCH), never the clock.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -316,36 +314,12 @@ def download_pages(
     ]
 
 
-def without(site: Site, withheld: Collection[str]) -> Site:
-    """A view of ``site`` in which the powers ``withheld`` are not public either.
-
-    An edition's downloads are built from the data at its tag; a power that is not
-    public now must not reappear there, even if it was public then.
-    """
-    hidden = set(withheld) & site.public_ids
-    if not hidden:
-        return site
-    view = copy.copy(site)
-    view.powers = [p for p in site.powers if p.id not in hidden]
-    view.withheld = sorted(
-        [*site.withheld, *(p for p in site.powers if p.id in hidden)], key=lambda p: p.id
-    )
-    view.public_ids = site.public_ids - hidden
-    view.by_department = defaultdict(list)
-    for p in view.powers:
-        view.by_department[p.department].append(p)
-    view.changes = [
-        c for c in site.changes if not (c.record[0] == "power" and c.record[1] in hidden)
-    ]
-    return view
-
-
 def files(site: Site, withheld: Collection[str] = ()) -> dict[str, bytes]:
     """The download files of the site, the JSON Schemas, and the downloads pages.
 
-    ``withheld``: ids of powers to leave out as well (those not public now, for an edition).
+    ``withheld``: ids of powers to leave out as well (``Site.without``).
     """
-    site = without(site, withheld)
+    site = site.without(withheld) if withheld else site
     out: dict[str, bytes] = {}
     for part in data_parts(site):
         out.update(part())

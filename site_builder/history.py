@@ -25,6 +25,7 @@ from typing import Any
 import pygit2
 
 from site_builder import sources
+from site_builder.disclosure import is_public
 from site_builder.errors import SiteBuilderError, UsageError
 
 # What a revision's site is built from.
@@ -505,6 +506,17 @@ class _Unreadable:
 UNREADABLE: Any = _Unreadable()
 
 
+def _public(kind: str, disclosure: Any, readable: bool) -> bool:
+    """Whether a record read from an old commit was public then (``disclosure.is_public``),
+    given its ``disclosure`` field as read and whether its file could be read at all.
+
+    A power whose file or disclosure cannot be read may have been withheld: it counts as
+    withheld. Other kinds of record have no disclosure and are public.
+    """
+    unknown = kind == "power" and (not readable or disclosure is UNREADABLE)
+    return is_public(disclosure) and not unknown
+
+
 class _Reader:
     """Reads records' top-level fields from blobs, parsing only what differs; caches by blob id."""
 
@@ -706,10 +718,7 @@ def _commit_changes(
         # read, whether the power was public then is unknown, so it counts as withheld.
         sides = [s[2] for s in (cur, old) if s is not None and reader.readable(s[2])]
         latest = (reader.fields(sides[0]) if sides else None) or {}
-        disclosure = reader.value(latest.get("disclosure"))
-        public = not (isinstance(disclosure, dict) and disclosure.get("public") is False) and (
-            key[0] != "power" or (bool(sides) and disclosure is not UNREADABLE)
-        )
+        public = _public(key[0], reader.value(latest.get("disclosure")), bool(sides))
         if result is None:
             if public or key[0] != "power":
                 continue
@@ -1138,12 +1147,7 @@ def editions(root: Path, pattern: str) -> list[Edition]:
                 key: reader.value(blocks.get(key))
                 for key in ("name", "category", "status", "disclosure")
             }
-            disclosure = values["disclosure"]
-            # A power that cannot be read may have been withheld: it counts as withheld.
-            public = reader.readable(blob_id) and not (
-                disclosure is UNREADABLE
-                or (isinstance(disclosure, dict) and disclosure.get("public") is False)
-            )
+            public = _public("power", values["disclosure"], reader.readable(blob_id))
             values = {k: None if v is UNREADABLE else v for k, v in values.items()}
             pid, department = found_key[0][1], found_key[1]
             text = {key: str(values[key] or "") for key in ("name", "category", "status")}

@@ -6,10 +6,11 @@ pages all see one consistent dataset; nothing is written here.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from site_builder import cache, history, manifest, parallel, slugs, sources, textrules, tree
 from site_builder.config import CONFIG_FILE as CONFIG
 from site_builder.config import SiteConfig
+from site_builder.disclosure import is_public
 from site_builder.errors import DataError, Problem, error, warning
 from site_builder.schemas import Schemas
 
@@ -40,6 +42,11 @@ class Record:
     @property
     def name(self) -> str:
         return str(self.data.get("name") or self.data.get("title") or self.id)
+
+    @property
+    def public(self) -> bool:
+        """Whether the record may be published: a power's ``disclosure``; every other kind is."""
+        return is_public(self.data.get("disclosure"))
 
 
 class Texts(Mapping[str, str]):
@@ -94,6 +101,10 @@ class Dataset:
     jurisdictions: dict[str, dict[str, Any]] = field(default_factory=dict)
     departments: dict[str, Record] = field(default_factory=dict)
     powers: dict[str, Record] = field(default_factory=dict)
+    # The register: the powers that a public view (``public``) leaves out, by id. Empty in
+    # the dataset as read, which holds every power in ``powers``. The register of withheld
+    # powers shows their code, department, reason and basis, never their content.
+    withheld: list[Record] = field(default_factory=list)
     laws: dict[str, Record] = field(default_factory=dict)
     flows: dict[str, Record] = field(default_factory=dict)
     texts: Texts = field(init=False)
@@ -118,6 +129,30 @@ class Dataset:
 
     def __post_init__(self) -> None:
         self.texts = Texts(self.root, self.digests)
+
+    def public(self, withheld: Collection[str] = ()) -> Dataset:
+        """The dataset as published: every output is made from this view, never from the whole.
+
+        It holds no power that is not public, nor any in ``withheld`` (ids: those not
+        public now, for an edition read from an older commit), and nothing read from their
+        files (texts, digests, blob ids); other kinds of record are all public. What it
+        leaves out is in its ``withheld``, the register. A view of a view leaves out both.
+        """
+        hidden = {p.id: p for p in self.powers.values() if not (p.public and p.id not in withheld)}
+        paths = {p.path for p in hidden.values()}
+        view = dataclasses.replace(
+            self,
+            powers={pid: p for pid, p in self.powers.items() if pid not in hidden},
+            withheld=sorted([*self.withheld, *hidden.values()], key=lambda p: p.id),
+            digests={rel: d for rel, d in self.digests.items() if rel not in paths},
+            blobs={rel: b for rel, b in self.blobs.items() if rel not in paths},
+            known={
+                kind: ids - hidden.keys() if kind == "power" else ids
+                for kind, ids in self.known.items()
+            },
+        )
+        view.texts.readable = self.texts.readable - paths
+        return view
 
     def keep(self, rel: str, raw: bytes) -> None:
         """Remember the bytes of a file read that is published as read (site.yaml, a schema)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -48,10 +49,25 @@ class Page:
 
 
 class Site:
-    """Derived views of a dataset that several pages share: public powers, groupings, links."""
+    """Derived views of a dataset that several pages share: public powers, groupings, links.
 
-    def __init__(self, ds: Dataset, git: Published | None = None, preview: bool = False) -> None:
-        self.ds = ds
+    Everything here is made from the public view of the dataset (``Dataset.public``), but
+    for two readers of what it leaves out, by design: ``withheld``, the register of withheld
+    powers, and the history (``git``, ``trail``), whose published part is ``changes``,
+    ``changes_of`` and ``edition_view``.
+    """
+
+    def __init__(
+        self,
+        ds: Dataset,
+        git: Published | None = None,
+        preview: bool = False,
+        withheld: Collection[str] = (),
+    ) -> None:
+        """``withheld``: ids of powers to leave out as well (those not public now, for an edition)."""
+        self.ds = ds = ds.public(withheld)
+        self.withheld = ds.withheld
+        self.preview = preview
         self.config = ds.config
         self.git = git
         self.trail = git.trail if git else None
@@ -59,14 +75,8 @@ class Site:
         self.edition_downloads: frozenset[str] = frozenset()
         # In a preview, records with uncommitted changes are marked 未提交.
         self.uncommitted = set(git.uncommitted) if git and preview else set()
-        self.powers = sorted(
-            (p for p in ds.powers.values() if p.data["disclosure"]["public"]), key=lambda p: p.id
-        )
-        self.withheld = sorted(
-            (p for p in ds.powers.values() if not p.data["disclosure"]["public"]),
-            key=lambda p: p.id,
-        )
-        self.public_ids = {p.id for p in self.powers}
+        self.powers = sorted(ds.powers.values(), key=lambda p: p.id)
+        self.public_ids = set(ds.powers)
         order = {jid: i for i, jid in enumerate(ds.jurisdictions)}
         self.departments = sorted(
             ds.departments.values(),
@@ -112,6 +122,12 @@ class Site:
             | {commit for commit, title in titles.items() if any(s in title for s in secrets)}
         )
         self.changes: list[Change] = [self._shown(c) for c in trail_changes if not hidden(c)]
+
+    def without(self, withheld: Collection[str]) -> Site:
+        """This site with the powers ``withheld`` left out as well, every index made anew."""
+        view = Site(self.ds, self.git, self.preview, withheld)
+        view.edition_downloads = self.edition_downloads
+        return view
 
     # --- links (paths from the site root) ---------------------------------------
 
@@ -221,7 +237,7 @@ def power_view(site: Site, p: Record) -> dict[str, Any]:
     d = p.data
 
     def public_power(pid: str | None) -> Record | None:
-        return ds.powers[pid] if pid and pid in site.public_ids else None
+        return ds.powers.get(pid) if pid else None
 
     related = [
         {
@@ -277,13 +293,10 @@ def plan(
     ``edition_downloads`` names the editions (by tag) whose downloads were built.
     """
     site = Site(ds, git, preview)
+    ds = site.ds  # the public view: no page is made from the whole dataset
     site.edition_downloads = edition_downloads
     pages: list[Page] = []
-    actions = Counter(
-        p.data["adjustment"]["action"]
-        for p in ds.powers.values()
-        if "adjustment" in p.data and p.data["disclosure"]["public"]
-    )
+    actions = Counter(p.data["adjustment"]["action"] for p in site.powers if "adjustment" in p.data)
     pages.append(
         Page(
             "index.html",

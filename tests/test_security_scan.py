@@ -8,6 +8,9 @@ opened (the department zips, the workbook), and searched:
 
 - for any text of the withheld powers (their names, ids, content and a marker word put in
   every field but the reason and basis, which the public register of withheld powers shows);
+  four of them, public in an edition and withheld since, hold a marker of its own in every
+  free-text field the schema has (those of test_hostile's records), so that a page, a
+  table, a feed or an edition's download made from more than the public view is found;
 - for anything that could run: inline script, event handlers, script URLs, resources from
   outside the site, scripts other than the site's own, SVG with script, ill-formed feeds,
   and spreadsheet cells that Excel or WPS would take as formulas.
@@ -28,7 +31,10 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import LICENCE, PENALTY, PROJECT, Git, make_repo
 from sitecheck import every_file
-from test_hostile import hostile, inline_problems
+from test_hostile import COERCION, LEVY, hostile, inline_problems
+from test_hostile import MARKER as HOSTILE
+from test_hostile import PENALTY as HOSTILE_PENALTY
+from test_hostile import POWER as HOSTILE_POWER
 
 from site_builder.build import build
 
@@ -51,6 +57,44 @@ WITHHELD = {
     "reason": "涉及国家秘密",
     "basis": "《中华人民共和国保守国家秘密法》第九条",
 }
+
+
+def marked(record: dict[str, Any], pid: str, refs: dict[str, str]) -> dict[str, Any]:
+    """One of test_hostile's records, which fill every free-text field of the schema, as
+    the withheld power ``pid``: each hostile text a marker of its own (added to ``SECRETS``),
+    each reference (``refs``: old value to new) to a record of this repository."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str) and HOSTILE in value:
+            n = len(SECRETS)
+            SECRETS.append(f"qzx{chr(97 + n // 26 % 26)}{chr(97 + n % 26)}mark")
+            return SECRETS[-1]
+        if isinstance(value, str):
+            return refs.get(value, value)
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    SECRETS.append(pid)
+    shown = {k: v for k, v in record.items() if k != "code"}  # the register shows the code
+    code = f"441200-{pid[5:7].upper()}-{pid[-3:]}"
+    return {**walk(shown), "id": pid, "code": code, "disclosure": {"public": True}}
+
+
+LAW_REF = {"hostile-law": "xingzheng-xuke-fa"}
+# Public in an edition, withheld since: every free-text field of a power holds a marker.
+EVERY_FIELD = [
+    marked(
+        HOSTILE_POWER,
+        "zq-a-xk-093",
+        {**LAW_REF, "hostile-flow": "xingzheng-xuke-yiban", "a": "shouli", "b": "shencha"},
+    ),
+    marked(HOSTILE_PENALTY, "zq-a-cf-093", {**LAW_REF, "hostile-flow": "xingzheng-chufa-yiban"}),
+    marked(COERCION, "zq-a-qz-093", LAW_REF),
+    marked(LEVY, "zq-a-zs-093", LAW_REF),
+]
 # Excel and WPS take a cell that begins with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The bytes a site's scripts may hold: the site's own, and lunr.js.
@@ -102,9 +146,15 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     # A power published, tagged in an edition, then withheld and renamed.
     repo.power({**LICENCE, "id": LATER, "name": f"曾经公开的丙事项{MARK}"})
     git.commit(f"新增曾经公开的丙事项{MARK}")
+    for power in EVERY_FIELD:
+        repo.power(power)
+    git.commit("新增四项职权")
     git.tag("edition-2024-01")
     repo.power(withheld_power(LATER, "绝密乙事项"))
     git.commit(f"绝密乙事项（原曾经公开的丙事项）改为不公开 {LATER}")
+    for power in EVERY_FIELD:
+        repo.power({**power, "disclosure": WITHHELD})
+    git.commit("四项职权改为不公开")
 
     # A commit that only names a withheld power in its message, changing a public one.
     repo.power({**PENALTY, "content": "对某某违法行为给予处罚（再次修订）。"})
@@ -119,7 +169,9 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
         author="\"' onmouseover=alert('XSS:author') x='\x07市甲局",
     )
     out = root.parent / "site"
-    build(root, out)
+    checked = build(root, out)
+    # The edition passed its own checks: its downloads were made, from the data at its tag.
+    assert not [p for p in checked.problems if p.rule == "edition"], checked.problems
     return Scanned(out, every_file(out))
 
 
