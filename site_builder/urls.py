@@ -29,8 +29,13 @@ def root(page: str) -> str:
 
 
 def relative(target: str, page: str) -> str:
-    """``target`` as a link from ``page`` in its folder (``feed.xml`` from ``changes/index.html``)."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    """``target`` as a link from ``page`` (``feed.xml`` from ``changes/index.html``,
+    ``../powers/x.html`` from ``laws/y.html``). Both are paths from the site root."""
+    here, there = page.split("/")[:-1], target.split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 def folder(path: str) -> str:
