@@ -25,13 +25,13 @@ from site_builder import (
     render,
     report,
     search,
+    urls,
 )
 from site_builder.config import load_config
 from site_builder.errors import DataError, Problem, UsageError, warning
 from site_builder.model import Dataset
 from site_builder.pages import Page, Site, plan, publishable_editions
 from site_builder.schemas import Schemas
-from site_builder.slugs import edition_slug
 from site_builder.timings import Timings
 
 
@@ -161,9 +161,7 @@ def build(
     if report.has_errors(problems):
         raise DataError(problems)
     built_editions = frozenset(
-        e.tag
-        for e in git.editions
-        if f"editions/{edition_slug(e.tag)}/data/powers.json" in edition_files
+        e.tag for e in git.editions if urls.edition_data(e.tag, urls.all_powers()) in edition_files
     )
     with clock("model"):
         site, pages = plan(checked.dataset, git, preview, built_editions)
@@ -297,11 +295,10 @@ def _edition_downloads(
                 continue
             state = history.Published(None, [], False, (), edition.commit, edition.timestamp)
             site = Site(checked.dataset, state, withheld=withheld)
-            prefix = f"editions/{edition_slug(edition.tag)}/"
             files |= {
-                prefix + path: data
+                urls.edition_data(edition.tag, path): data
                 for path, data in downloads.files(site).items()
-                if path.startswith("data/")
+                if urls.is_data(path)
             }
     return files, problems
 

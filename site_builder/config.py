@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from site_builder import slugs, sources, tree
+from site_builder import slugs, sources, tree, urls
 from site_builder.errors import ConfigError, Pointer, Problem, error
 from site_builder.schemas import Schemas
 
@@ -263,7 +263,7 @@ def _categories(categories: list[Any]) -> Found:
         elif slug in pages:
             yield (
                 ("categories", i, key),
-                f"类别“{name}”的网页 categories/{slug}.html 与第 {pages[slug] + 1} 个类别的相同"
+                f"类别“{name}”的网页 {urls.category(slug)} 与第 {pages[slug] + 1} 个类别的相同"
                 "（字母代码或编码只差大小写）：请改用另一个。",
                 "config",
             )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from site_builder import jsonfile
+from site_builder import jsonfile, urls
 
 if TYPE_CHECKING:
     from site_builder.downloads import DownloadFile
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from site_builder.pages import Site
     from site_builder.tables import ColumnDoc, Table
 
-PATH = "data/datapackage.json"
+PATH = urls.data_package()
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -30,7 +30,7 @@ def resource_name(f: DownloadFile) -> str:
     """A table's name, or a name made from the file's path (``departments-zq-a-json``)."""
     if f.table is not None:
         return f.table.name
-    rel = f.path.removeprefix("data/")
+    rel = urls.data_name(f.path)
     return re.sub(r"[^a-z0-9]+", "-", rel.lower()).strip("-")
 
 
@@ -113,7 +113,7 @@ def descriptor(
         written = files[f.path]
         resource: dict[str, Any] = {
             "name": resource_name(f),
-            "path": f.path.removeprefix("data/"),
+            "path": urls.data_name(f.path),
             "title": f.title,
             "description": f.row,
             "format": f.format,

@@ -393,7 +393,7 @@ def _problem_key(p: Problem) -> tuple[str, str, str, str, str]:
     """What a problem is, without where it is: path, rule, field, severity and message (line numbers removed)."""
     match = _POWER_PATH.match(p.path)
     # A power that moved department keeps its problems: compare powers by id, not by folder.
-    path = f"powers/{match.group(1)}" if match else p.path
+    path = f"power:{match.group(1)}" if match else p.path
     message = _LINE_IN_MESSAGE.sub("第 N 行", p.message)
     return (path, p.rule, p.field_path, str(p.severity), message)
 

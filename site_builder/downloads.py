@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from site_builder import datapackage, jsonfile, render, spreadsheet
+from site_builder import datapackage, jsonfile, render, spreadsheet, urls
 from site_builder.archive import stamp, zip_bytes
 from site_builder.manifest import Entry, Files, entries
 from site_builder.model import Record
 from site_builder.pages import Page, Site
 from site_builder.tables import (
-    DATA,
     TABLES,
     Cell,
     Table,
@@ -93,15 +92,15 @@ def public_data(site: Site, p: Record) -> dict[str, Any]:
 def json_files(site: Site) -> Iterator[tuple[str, bytes]]:
     """The JSON files, one by one: the whole list, the tables, each department, each power."""
     powers = {p.id: public_data(site, p) for p in site.powers}
-    yield f"{DATA}/powers.json", json_bytes([powers[pid] for pid in sorted(powers)])
-    yield f"{DATA}/departments.json", json_bytes([d.data for d in department_rows(site)])
-    yield f"{DATA}/laws.json", json_bytes([law.data for law in law_rows(site)])
-    yield f"{DATA}/jurisdictions.json", json_bytes(jurisdiction_rows(site))
+    yield urls.all_powers(), json_bytes([powers[pid] for pid in sorted(powers)])
+    yield urls.all_departments(), json_bytes([d.data for d in department_rows(site)])
+    yield urls.all_laws(), json_bytes([law.data for law in law_rows(site)])
+    yield urls.all_jurisdictions(), json_bytes(jurisdiction_rows(site))
     for dept in department_rows(site):
         own = [powers[p.id] for p in site.by_department[dept.id]]
-        yield f"{DATA}/departments/{dept.id}.json", json_bytes({**dept.data, "powers": own})
+        yield urls.department_data(dept.id), json_bytes({**dept.data, "powers": own})
     for pid, data in powers.items():
-        yield f"{DATA}/powers/{pid}.json", json_bytes(data)
+        yield urls.power_data(pid), json_bytes(data)
 
 
 def build_time(site: Site) -> datetime:
@@ -152,14 +151,14 @@ def source_entries(site: Site) -> dict[str, bytes]:
 def zip_files(site: Site) -> dict[str, bytes]:
     when = build_time(site)
     entries = source_entries(site)
-    files = {f"{DATA}/sources.zip": zip_bytes(entries, when)}
+    files = {urls.sources(): zip_bytes(entries, when)}
     by_folder: dict[str, dict[str, bytes]] = {}  # data/departments/<folder>/… by folder
     for path, data in entries.items():
         if path.startswith(DEPARTMENTS_FOLDER):
             by_folder.setdefault(path.split("/", 3)[2], {})[path] = data
     for dept in department_rows(site):
         own = by_folder.get(dept.id, {})
-        files[f"{DATA}/departments/{dept.id}.zip"] = zip_bytes(own, when)
+        files[urls.department_sources(dept.id)] = zip_bytes(own, when)
     return files
 
 
@@ -214,13 +213,13 @@ def catalogue(site: Site) -> list[DownloadFile]:
 
     for table in TABLES:
         add(table.path, table.title, table.row, "csv", table)
-    add(f"{DATA}/powers.xlsx", "全部表格（Excel 版）", "每个工作表对应一个 CSV 表格", "xlsx")
-    add(f"{DATA}/powers.json", "全部公开职权", "数组中的一项是一项职权的完整记录", "json")
-    add(f"{DATA}/departments.json", "部门", "数组中的一项是一个部门", "json")
-    add(f"{DATA}/laws.json", "法律法规登记簿", "数组中的一项是一部法律法规", "json")
-    add(f"{DATA}/jurisdictions.json", "行政区域", "数组中的一项是一个行政区域", "json")
+    add(urls.workbook(), "全部表格（Excel 版）", "每个工作表对应一个 CSV 表格", "xlsx")
+    add(urls.all_powers(), "全部公开职权", "数组中的一项是一项职权的完整记录", "json")
+    add(urls.all_departments(), "部门", "数组中的一项是一个部门", "json")
+    add(urls.all_laws(), "法律法规登记簿", "数组中的一项是一部法律法规", "json")
+    add(urls.all_jurisdictions(), "行政区域", "数组中的一项是一个行政区域", "json")
     add(
-        f"{DATA}/sources.zip",
+        urls.sources(),
         "YAML 源文件",
         "site.yaml、schema/ 和 data/ 中的公开文件",
         "zip",
@@ -228,19 +227,19 @@ def catalogue(site: Site) -> list[DownloadFile]:
     for dept in department_rows(site):
         name = dept.data["name"]
         add(
-            f"{DATA}/departments/{dept.id}.json",
+            urls.department_data(dept.id),
             f"{name}（部门及其公开职权）",
             "部门记录，powers 中的一项是一项职权",
             "department",
         )
         add(
-            f"{DATA}/departments/{dept.id}.zip",
+            urls.department_sources(dept.id),
             f"{name}（YAML 源文件）",
             "该部门文件夹中的公开文件",
             "department",
         )
     for p in site.powers:
-        add(f"{DATA}/powers/{p.id}.json", p.name, "一项职权的完整记录", "power")
+        add(urls.power_data(p.id), p.name, "一项职权的完整记录", "power")
     return found
 
 
@@ -262,7 +261,7 @@ def data_parts(site: Site) -> list[Callable[[], Files]]:
 
         workbook = xlsx_bytes(site, made())
         yield from csvs
-        yield f"{DATA}/powers.xlsx", workbook
+        yield urls.workbook(), workbook
 
     return [tables, functools.partial(json_files, site), functools.partial(zip_files, site)]
 
@@ -287,14 +286,13 @@ def download_pages(
         groups.setdefault(f.group, []).append(f)
     by_path = {f.path: f for f in listed}
     power_files: dict[str, list[DownloadFile]] = {}
-    for f in groups.get("power", []):
-        department = site.ds.powers[f.path.rsplit("/", 1)[1][:-5]].department
-        power_files.setdefault(department, []).append(f)
+    for p in site.powers:  # as the catalogue lists them
+        power_files.setdefault(p.department, []).append(by_path[urls.power_data(p.id)])
     departments = [
         (
             dept,
-            by_path[f"{DATA}/departments/{dept.id}.json"],
-            by_path[f"{DATA}/departments/{dept.id}.zip"],
+            by_path[urls.department_data(dept.id)],
+            by_path[urls.department_sources(dept.id)],
             power_files.get(dept.id, []),
         )
         for dept in site.departments
@@ -309,8 +307,8 @@ def download_pages(
         "base_url": str(site.config.raw.get("base_url") or "").rstrip("/"),
     }
     return [
-        Page("downloads/index.html", "downloads.html", context),
-        Page("downloads/dictionary.html", "dictionary.html", context),
+        Page(urls.downloads(), "downloads.html", context),
+        Page(urls.dictionary(), "dictionary.html", context),
     ]
 
 

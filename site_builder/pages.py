@@ -15,6 +15,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from site_builder import urls
 from site_builder.errors import Problem, SiteBuilderError, warning
 from site_builder.history import Change, Edition, Published, source_date_epoch
 from site_builder.model import Dataset, Record, resolve_flow
@@ -164,11 +165,11 @@ class Site:
         """The page of the record a change is about, if it is still published."""
         kind, rid = change.record
         if kind == "power" and rid in self.public_ids:
-            return f"powers/{rid}.html"
+            return urls.power(rid)
         if kind == "department" and rid in self.ds.departments:
-            return f"departments/{rid}/index.html"
+            return urls.department(rid)
         if kind == "law" and rid in self.ds.laws:
-            return f"laws/{rid}.html"
+            return urls.law(rid)
         return None
 
     def url(self, pattern_key: str, **values: str | int) -> str | None:
@@ -299,7 +300,7 @@ def plan(
     actions = Counter(p.data["adjustment"]["action"] for p in site.powers if "adjustment" in p.data)
     pages.append(
         Page(
-            "index.html",
+            urls.home(),
             "index.html",
             {
                 "stats": [
@@ -308,10 +309,7 @@ def plan(
                         "按类别统计的职权数量",
                         "类别",
                         site.counts(site.powers),
-                        {
-                            c: f"categories/{site.category_slug(c)}.html"
-                            for c in ds.config.category_names
-                        },
+                        {c: urls.category(site.category_slug(c)) for c in ds.config.category_names},
                         "个类别",
                     ),
                     Stat(
@@ -322,10 +320,7 @@ def plan(
                             d.data["short_name"]: len(site.by_department[d.id])
                             for d in site.departments
                         },
-                        {
-                            d.data["short_name"]: f"departments/{d.id}/index.html"
-                            for d in site.departments
-                        },
+                        {d.data["short_name"]: urls.department(d.id) for d in site.departments},
                         "个部门",
                     ),
                     Stat(
@@ -340,14 +335,14 @@ def plan(
             },
         )
     )
-    pages.append(Page("kiosk.html", "kiosk.html"))
+    pages.append(Page(urls.kiosk(), "kiosk.html"))
     for jid in ds.jurisdictions:
         departments = site.jurisdiction_departments(jid)
         if departments:
             powers = [p for dept in departments for p in site.by_department[dept.id]]
             pages.append(
                 Page(
-                    f"jurisdictions/{jid}/index.html",
+                    urls.jurisdiction(jid),
                     "jurisdiction.html",
                     {
                         "jid": jid,
@@ -361,23 +356,23 @@ def plan(
     for dept in site.departments:
         powers = site.by_department[dept.id]
         context = {"department": dept, "powers": powers, "category_counts": site.counts(powers)}
-        pages.append(Page(f"departments/{dept.id}/index.html", "department.html", context))
+        pages.append(Page(urls.department(dept.id), "department.html", context))
         pages.append(
             Page(
-                f"departments/{dept.id}/gazette.html",
+                urls.gazette(dept.id),
                 "gazette.html",
                 {**context, "views": [views[p.id] for p in powers]},
             )
         )
     for p in site.powers:
         view = views[p.id]
-        pages.append(Page(f"powers/{p.id}.html", "power.html", {"view": view, **view}))
+        pages.append(Page(urls.power(p.id), "power.html", {"view": view, **view}))
     groups: dict[str, list[Record]] = defaultdict(list)
     for p in sorted(site.powers, key=lambda p: (pinyin_key(p.name), p.id)):
         groups[initial(p.name)].append(p)
     pages.append(
         Page(
-            "powers/index.html",
+            urls.powers(),
             "az.html",
             {"groups": dict(sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0])))},
         )
@@ -385,12 +380,12 @@ def plan(
     for name in ds.config.category_names:
         pages.append(
             Page(
-                f"categories/{site.category_slug(name)}.html",
+                urls.category(site.category_slug(name)),
                 "category.html",
                 {"category": name, "powers": site.by_category.get(name, [])},
             )
         )
-    pages.append(Page("laws/index.html", "laws.html"))
+    pages.append(Page(urls.laws(), "laws.html"))
     replaces: dict[str, list[Record]] = defaultdict(list)
     for law in ds.laws.values():
         if law.data.get("replaced_by"):
@@ -398,7 +393,7 @@ def plan(
     for law in site.laws:
         pages.append(
             Page(
-                f"laws/{law.id}.html",
+                urls.law(law.id),
                 "law.html",
                 {
                     "law": law,
@@ -408,7 +403,7 @@ def plan(
                 },
             )
         )
-    pages.append(Page("withheld.html", "withheld.html", {"withheld": site.withheld}))
+    pages.append(Page(urls.withheld(), "withheld.html", {"withheld": site.withheld}))
     pages += history_pages(site)
     distinct([(page.path, _source(page)) for page in pages])
     return site, pages
@@ -453,7 +448,7 @@ def history_pages(site: Site) -> list[Page]:
     """The changelogs and their feeds, site-wide and per department, and the editions."""
     pages = [
         Page(
-            "changes/index.html",
+            urls.changes(),
             "changes.html",
             {
                 "changes": site.changes[:CHANGELOG_LIMIT],
@@ -462,7 +457,7 @@ def history_pages(site: Site) -> list[Page]:
             },
         ),
         Page(
-            "changes/feed.xml",
+            urls.changes_feed(),
             "feed.xml",
             {"changes": site.changes[:FEED_LIMIT], "department": None},
         ),
@@ -476,23 +471,23 @@ def history_pages(site: Site) -> list[Page]:
         own = by_department.get(dept.id, [])
         pages.append(
             Page(
-                f"departments/{dept.id}/changes.html",
+                urls.department_changes(dept.id),
                 "changes.html",
                 {"changes": own[:CHANGELOG_LIMIT], "total": len(own), "department": dept},
             )
         )
         pages.append(
             Page(
-                f"departments/{dept.id}/feed.xml",
+                urls.department_feed(dept.id),
                 "feed.xml",
                 {"changes": own[:FEED_LIMIT], "department": dept},
             )
         )
     editions = site.git.editions if site.git else []
     views = [edition_view(site, e, editions[i - 1] if i else None) for i, e in enumerate(editions)]
-    pages.append(Page("editions/index.html", "editions.html", {"editions": list(reversed(views))}))
+    pages.append(Page(urls.editions(), "editions.html", {"editions": list(reversed(views))}))
     for view in views:
-        pages.append(Page(f"editions/{view['slug']}.html", "edition.html", view))
+        pages.append(Page(urls.edition(view["edition"].tag), "edition.html", view))
     return pages
 
 
@@ -519,7 +514,7 @@ def publishable_editions(editions: list[Edition]) -> tuple[list[Edition], list[P
         reason = (
             f"{why}，不能用作网页文件名"
             if why is not None
-            else f"与公布版本 {other} 的网页 editions/{edition_slug(other or '')}.html 相同"
+            else f"与公布版本 {other} 的网页 {urls.edition(other or '')} 相同"
             "（两个标签只差标点、中文字符或大小写）"
         )
         message = (

@@ -21,7 +21,7 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
-from site_builder import charts, flowchart, markup, tree
+from site_builder import charts, flowchart, markup, tree, urls
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, SiteBuilderError, warning
 from site_builder.model import Dataset
@@ -127,6 +127,7 @@ def environment(dirs: list[Path], root: Path | None = None) -> jinja2.Environmen
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["url"] = urls  # every link a template makes: {{ root }}{{ url.power(p.id) }}
     env.filters["md"] = lambda text: Markup(markup.to_html(str(text))) if text else ""
     env.filters["md_inline"] = lambda text: Markup(markup.to_inline_html(str(text))) if text else ""
     env.filters["limit"] = _limit
@@ -242,7 +243,7 @@ def rendered(
         "bar_chart": _bar_chart,
     }
     for page in pages:
-        root = "../" * page.path.count("/")
+        root = urls.root(page.path)
         try:
             template = env.get_template(page.template)
             html = template.render(**common, **page.context, root=root, page_path=page.path)
@@ -265,7 +266,7 @@ def static_files(ds: Dataset) -> dict[str, bytes]:
         # build machine's environment, CI tokens and all.
         for path in tree.files(static, ds.root):
             try:
-                files[f"assets/{path.relative_to(static).as_posix()}"] = tree.read(path, ds.root)
+                files[urls.asset(path.relative_to(static).as_posix())] = tree.read(path, ds.root)
             except OSError as exc:
                 raise SiteBuilderError(
                     f"无法读取静态文件 {_shown(path, ds.root)}：{exc.strerror}。请检查文件权限。"

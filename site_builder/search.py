@@ -31,7 +31,7 @@ from lunr.pipeline import Pipeline
 from lunr.query import Query, QueryPresence
 from lunr.token import Token
 
-from site_builder import tree
+from site_builder import tree, urls
 from site_builder.errors import DataError, SiteBuilderError, error
 from site_builder.model import Record
 from site_builder.pages import Page, Site
@@ -239,19 +239,24 @@ def page(site: Site, index: list[Shard]) -> Page:
     """The search page, with the list of index files it may load."""
     manifest = {
         "shards": [
-            {"id": s.id, "jurisdiction": s.jurisdiction, "file": f"{s.id}.js", "count": s.count}
+            {
+                "id": s.id,
+                "jurisdiction": s.jurisdiction,
+                "file": urls.relative(urls.search_shard(s.id), urls.search()),
+                "count": s.count,
+            }
             for s in index
         ],
         "defaultJurisdiction": site.config.jurisdiction if len(index) > 1 else None,
     }
     return Page(
-        "search/index.html",
+        urls.search(),
         "search.html",
         {"manifest": json.dumps(manifest, ensure_ascii=False, sort_keys=True)},
     )
 
 
-LUNR_FILES = {"lunr.min.js": "assets/lunr/lunr.min.js", "LICENSE": "assets/lunr/LICENSE"}
+LUNR_FILES = {name: urls.asset(f"lunr/{name}") for name in ("lunr.min.js", "LICENSE")}
 
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -301,7 +306,7 @@ def lunr_files(*bases: Path) -> dict[str, Path]:
 
 def files(root: Path, index: list[Shard]) -> dict[str, bytes]:
     """The index files, and lunr.js with its licence, for the site's assets."""
-    out = {f"search/{s.id}.js": s.script.encode("utf-8") for s in index}
+    out = {urls.search_shard(s.id): s.script.encode("utf-8") for s in index}
     # The repository's own lunr.js, else the one beside site_builder.
     for name, path in lunr_files(root, PACKAGE_ROOT).items():
         out[LUNR_FILES[name]] = path.read_bytes()

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from site_builder import urls
 from site_builder.model import Record, resolve_flow
 from site_builder.pages import Site
 
 Cell = str | int | float | None
 
-DATA = "data"
 LIST_SEPARATOR = "、"
 
 
@@ -69,7 +69,7 @@ class Table:
 
     @property
     def path(self) -> str:
-        return f"{DATA}/{self.name}.csv"
+        return urls.table(self.name)
 
 
 @dataclass(frozen=True)
