@@ -230,3 +230,50 @@ def git(repo: Repo) -> Git:
     g = Git(repo)
     g.commit("初始版本：市甲局权责清单")
     return g
+
+
+# The one list of slow tests: `python3 -m pytest -m "not slow"` is the quick loop (under a minute),
+# `python3 -m pytest` (the README's command and CI's) still runs everything. A whole file, or one
+# test function of a file with all its parameters. Each took seconds where most tests take
+# milliseconds: they drive Chromium, run other programs, build whole sites many times over, or sweep
+# every sample file and corpus case.
+SLOW = {
+    "test_browser.py": "headless Chromium",
+    "test_hostile.py": "builds a hostile site and opens it in Chromium",
+    "test_faults.py": "kills, fills and interrupts real build processes",
+    "test_lint.py": "ruff and mypy",
+    "test_benchmarks.py": "generates and builds a benchmark repository",
+    "test_serve.py": "serves and rebuilds on a real port",
+    "test_security_links.py": "a whole build per refused link",
+    "test_security_import.py": "writes oversized spreadsheets",
+    "test_security_history.py": "git histories built into editions",
+    "test_site_history.py": "git histories built into editions",
+    "test_incremental.py": "a cold and an incremental build per case",
+    "test_mirror.py": "builds the same commit in several places",
+    "test_fuzz.py": "hypothesis, hundreds of documents",
+    "test_fmt.py::test_fmt_keeps_meaning_of_every_sample_file": "every sample file",
+    "test_fmt.py::test_fmt_output_of_every_sample_file_is_stable": "every sample file",
+    "test_bad_inputs.py::test_bad_input": "every case of tests/bad-inputs",
+    "test_fast_validation.py::test_they_agree_on_records_changed_at_one_place": "every field of every kind",
+    "test_flowchart.py::test_no_two_boxes_or_labels_overlap_in_any_flow": "hypothesis, many flows",
+    "test_downloads.py::test_downloads_are_reproducible": "two whole builds",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests listed in SLOW. A listed function its file does not define is an error, so
+    the list cannot drift from the tests."""
+    modules = {item.path.name: item.module for item in items if isinstance(item, pytest.Function)}
+    missing = [
+        key
+        for key in SLOW
+        if "::" in key
+        and (file := key.split("::")[0]) in modules
+        and not hasattr(modules[file], key.split("::")[1])
+    ]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py SLOW names no test: {missing}")
+    for item in items:
+        function = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+        if item.path.name in SLOW or function in SLOW:
+            item.add_marker(pytest.mark.slow)

@@ -178,7 +178,13 @@ def test_text_is_escaped() -> None:
 
 
 def test_control_characters_do_not_break_the_xml() -> None:
-    parse(bar_chart([Bar("甲\x00乙\x0b", 1)], chart_id="c", title="t\x01"))
+    svg = bar_chart([Bar("甲\x00乙\x0b", 1)], chart_id="c", title="t\x01")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", svg)
+    root = parse(svg)
+    title = root.find(SVG + "title")
+    assert title is not None and title.text == "t"
+    texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
+    assert texts == ["甲乙", "1项"]  # dropped, not replaced: the label keeps its characters
 
 
 def test_output_is_deterministic() -> None:

@@ -82,6 +82,8 @@ def test_missing_configuration_exits_2_with_a_message(tmp_path: Path) -> None:
 def test_missing_directory_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["-C", str(tmp_path / "nowhere"), "validate"])
     assert result.exit_code == 2
+    assert "nowhere" in result.output and "does not exist" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_broken_site_yaml_is_reported_with_line(repo: Repo) -> None:

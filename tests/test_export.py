@@ -112,7 +112,9 @@ def test_default_output_file(repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.chdir(tmp_path)
     result = repo.cli("export", "--department", "zq-a")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "zq-a.xlsx").is_file()
+    named = tmp_path / "named.xlsx"
+    assert repo.cli("export", "--department", "zq-a", "--out", str(named)).exit_code == 0
+    assert (tmp_path / "zq-a.xlsx").read_bytes() == named.read_bytes()  # the same workbook
 
 
 def test_export_then_import_changes_nothing(repo: Repo, tmp_path: Path) -> None:

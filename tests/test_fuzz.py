@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LICENCE, PROJECT, Repo
+from conftest import PROJECT, Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,8 +127,3 @@ def test_blank_power_files_are_reported(repo: Repo, value: str) -> None:
     result = repo.cli("validate")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "zq-a-xk-001.yaml:" in result.stdout
-
-
-def test_fixture_license_still_validates(repo: Repo) -> None:
-    repo.power(LICENCE)
-    assert repo.cli("validate").exit_code == 0

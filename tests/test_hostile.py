@@ -534,10 +534,19 @@ def test_the_inline_check_can_fail(hostile_site: Hostile) -> None:
 def test_feeds_stay_well_formed_xml(hostile_site: Hostile) -> None:
     import xml.etree.ElementTree as ET
 
+    atom = "{http://www.w3.org/2005/Atom}"
+    script = f"<script>alert('{MARKER}:pull-request')</script>"
     feeds = sorted(hostile_site.site.rglob("*.xml"))
     assert feeds
     for feed in feeds:
-        ET.parse(feed)  # raises on markup that broke out of its element
+        root = ET.parse(feed).getroot()  # raises on markup that broke out of its element
+        strays = {e.tag for e in root.iter() if not e.tag.startswith(atom)}
+        assert not strays, f"{feed}: elements outside Atom: {strays}"
+    # The hostile pull request's title reaches the site's and its department's feeds as text.
+    for rel in ("changes/feed.xml", f"departments/{DEPARTMENT['id']}/feed.xml"):
+        root = ET.parse(hostile_site.site / rel).getroot()
+        summaries = ["".join(e.itertext()) for e in root.iter(atom + "summary")]
+        assert any(script in text for text in summaries), f"{rel}: the hostile title is not text"
 
 
 # --- in the browser ------------------------------------------------------------------
