@@ -124,7 +124,7 @@ def build(
         history.published,
         root,
         folder / "history" if folder else None,
-        loaded.dataset.config.raw.get("editions", {}).get("tag_pattern"),
+        loaded.dataset.config.tag_pattern,
         # The bytes read, to be proved the commit's (git's status trusts file times).
         {rel: (blob, loaded.dataset.digests[rel]) for rel, blob in loaded.dataset.blobs.items()},
     )

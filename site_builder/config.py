@@ -22,6 +22,7 @@ class Category:
     name: str
     code: str
     letter: str = ""
+    description: str | None = None
 
     @property
     def slug(self) -> str:
@@ -30,13 +31,77 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Repository:
+    """The data repository (``repository``): its web address and the link patterns of
+    its web UI, each with one placeholder ({path}, {commit}, {number})."""
+
+    url: str
+    branch: str = "main"
+    edit_url: str | None = None
+    commit_url: str | None = None
+    pull_url: str | None = None
+
+    def pattern(self, key: str) -> str | None:
+        """The link pattern called ``key`` (``edit_url``, ``commit_url``, ``pull_url``), if set."""
+        return {
+            "edit_url": self.edit_url,
+            "commit_url": self.commit_url,
+            "pull_url": self.pull_url,
+        }.get(key)
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """One of the site's reviewers (``reviewers``), who own schema/, the laws and site.yaml."""
+
+    name: str
+    github: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Editions:
+    """Which git tags are published editions (``editions``)."""
+
+    tag_pattern: str
+
+
+@dataclass(frozen=True)
+class Licence:
+    """The data's licence (``licence``)."""
+
+    name: str
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Hotline:
+    """The complaints hotline shown on the pages (``hotline``)."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class SiteConfig:
-    """Settings from ``site.yaml``; ``raw`` keeps every value for templates."""
+    """Settings from ``site.yaml``, one field for each; ``raw`` is the mapping as read,
+    for the templates only (they read ``config.…`` from it)."""
 
     title: str
     jurisdiction: str
     categories: tuple[Category, ...]
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    description: str | None = None
+    publisher: str | None = None
+    base_url: str | None = None
+    repository: Repository | None = None
+    reviewers: tuple[Reviewer, ...] = ()
+    editions: Editions | None = None
+    licence: Licence | None = None
+    custom_dir: str | None = None
+    hotline: Hotline | None = None
+    notice: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # The bytes of site.yaml as read: what the downloads publish, never the file read again.
     source: bytes = field(default=b"", compare=False, repr=False)
 
@@ -47,6 +112,16 @@ class SiteConfig:
     def category(self, name: str) -> Category | None:
         """Return the category called ``name``, if configured."""
         return next((c for c in self.categories if c.name == name), None)
+
+    @property
+    def base(self) -> str:
+        """``base_url`` without a final slash; empty when the site has no address."""
+        return (self.base_url or "").rstrip("/")
+
+    @property
+    def tag_pattern(self) -> str | None:
+        """The pattern of the edition tags, if editions are configured."""
+        return self.editions.tag_pattern if self.editions else None
 
 
 def load_config(root: Path) -> SiteConfig:
@@ -93,15 +168,37 @@ def load_config(root: Path) -> SiteConfig:
         found.append(error(CONFIG_FILE, pointer, message, rule, line, col))
     if found:
         raise ConfigError(found)
-    data = source.data
+    return _typed(source.data, raw)
+
+
+def _typed(data: dict[str, Any], source: bytes) -> SiteConfig:
+    """The configuration checked by ``_rules``, as typed objects. An empty mapping, like
+    an absent one, is no setting; keys the schema does not know are not read."""
+
+    def mapping(key: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        found = data.get(key) if fields is None else fields
+        return {k: v for k, v in (found or {}).items() if k in _FIELDS[key]}
+
+    repository, licence, hotline = mapping("repository"), mapping("licence"), mapping("hotline")
     return SiteConfig(
         title=data["title"],
         jurisdiction=data["jurisdiction"],
         categories=tuple(
-            Category(c["name"], c["code"], c.get("letter", "")) for c in data["categories"]
+            Category(c["name"], c["code"], c.get("letter", ""), c.get("description"))
+            for c in data["categories"]
         ),
+        description=data.get("description"),
+        publisher=data.get("publisher"),
+        base_url=data.get("base_url"),
+        repository=Repository(**repository) if repository else None,
+        reviewers=tuple(Reviewer(**mapping("reviewers", r)) for r in data.get("reviewers") or ()),
+        editions=Editions(**mapping("editions")) if mapping("editions") else None,
+        licence=Licence(**licence) if licence else None,
+        custom_dir=data.get("custom_dir"),
+        hotline=Hotline(**hotline) if hotline else None,
+        notice=data.get("notice"),
         raw=data,
-        source=raw,
+        source=source,
     )
 
 
@@ -150,6 +247,16 @@ _URLS: tuple[Pointer, ...] = (
     ("repository", "pull_url"),
     ("licence", "url"),
 )
+# The texts inside each mapping setting (for reviewers: inside each reviewer), required
+# first; as typed in SiteConfig.
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "repository": ("url", "branch", "edit_url", "commit_url", "pull_url"),
+    "licence": ("name", "title", "url"),
+    "hotline": ("name", "phone"),
+    "editions": ("tag_pattern",),
+    "reviewers": ("name", "github", "email"),
+}
+_NEEDED = {"repository": 1, "licence": 1, "hotline": 2, "reviewers": 1}
 _HTTP_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f/?#]+[^\s\x00-\x1f\x7f]*")
 
 
@@ -185,6 +292,7 @@ def _rules(root: Path, data: Any) -> Found:
                 "url",
             )
     yield from _editions(data.get("editions"))
+    yield from _mappings(data)
     categories = data.get("categories")
     if isinstance(categories, list):
         yield from _categories(categories)
@@ -213,6 +321,35 @@ def _editions(editions: Any) -> Found:
         )
 
 
+def _mappings(data: dict[str, Any]) -> Found:
+    """The texts inside the mapping settings and the reviewers, as ``SiteConfig`` types them:
+    what the schema requires is there, and each is text."""
+    for key in ("repository", "licence", "hotline"):  # editions: by _editions
+        value = data.get(key)
+        if isinstance(value, dict) and value:
+            yield from _texts(value, key, (key,), f"{key}.")
+    reviewers = data.get("reviewers")
+    for i, reviewer in enumerate(reviewers if isinstance(reviewers, list) else []):
+        pointer: Pointer = ("reviewers", i)
+        if isinstance(reviewer, dict):
+            yield from _texts(reviewer, "reviewers", pointer, f"审核人（第 {i + 1} 个）的 ")
+        else:
+            yield (
+                pointer,
+                f"审核人应为{_MAPPING}（name、github、email），实际是{_kind(reviewer)}。",
+                "config",
+            )
+
+
+def _texts(value: dict[str, Any], kind: str, at: Pointer, label: str) -> Found:
+    for n, sub in enumerate(_FIELDS[kind]):
+        if sub not in value:
+            if n < _NEEDED[kind]:
+                yield at, f"缺少必填字段 {label}{sub}。", "config"
+        elif not isinstance(value[sub], str):
+            yield (*at, sub), f"{label}{sub} 应为{_TEXT}，实际是{_kind(value[sub])}。", "config"
+
+
 def _categories(categories: list[Any]) -> Found:
     """Each category is a mapping of texts; names, letters and page names are unique;
     the letter (or, without one, the code) names the category's page, so it must be a
@@ -228,8 +365,10 @@ def _categories(categories: list[Any]) -> Found:
                 "config",
             )
             continue
-        for key in ("name", "code", "letter"):
-            if (key in c or key != "letter") and not (isinstance(c.get(key), str) and c[key]):
+        for key in ("name", "code", "letter", "description"):
+            if (key in c or key in ("name", "code")) and not (
+                isinstance(c.get(key), str) and c[key]
+            ):
                 yield ("categories", i, key), f"类别的 {key} 应为不为空的文字。", "config"
         name, code, letter = c.get("name"), c.get("code"), c.get("letter", "")
         if not (isinstance(name, str) and isinstance(code, str) and isinstance(letter, str)):

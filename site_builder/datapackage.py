@@ -76,8 +76,8 @@ def descriptor(
 ) -> bytes:
     """The data package descriptor, as bytes (sorted keys, two-space indent); ``files``
     are the data files' sizes and hashes."""
-    raw = site.config.raw
-    base = str(raw.get("base_url") or "").rstrip("/")
+    config = site.config
+    base = config.base
     name = f"{site.config.jurisdiction}-quanze-qingdan"
     package: dict[str, Any] = {
         "$schema": PACKAGE_PROFILE,
@@ -86,15 +86,10 @@ def descriptor(
         "title": site.config.title,
         "resources": [],
     }
-    if raw.get("description"):
-        package["description"] = raw["description"]
-    licence = raw.get("licence") or {}
-    if licence:
-        entry = {
-            "name": licence.get("name"),
-            "title": licence.get("title"),
-            "path": licence.get("url"),
-        }
+    if config.description:
+        package["description"] = config.description
+    if (licence := config.licence) is not None:
+        entry = {"name": licence.name, "title": licence.title, "path": licence.url}
         package["licenses"] = [{k: v for k, v in entry.items() if v}]
     if (tag := version(site)) is not None:
         package["version"] = tag
@@ -102,11 +97,10 @@ def descriptor(
         package["created"] = datetime.fromtimestamp(site.time, tz=UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
-    repository = (raw.get("repository") or {}).get("url")
-    if repository:
-        package["sources"] = [{"title": "权责清单数据仓库（git）", "path": repository}]
-    if raw.get("publisher"):
-        package["contributors"] = [{"title": raw["publisher"], "roles": ["publisher"]}]
+    if config.repository and config.repository.url:
+        package["sources"] = [{"title": "权责清单数据仓库（git）", "path": config.repository.url}]
+    if config.publisher:
+        package["contributors"] = [{"title": config.publisher, "roles": ["publisher"]}]
     if base:
         package["homepage"] = base + "/"
     for f in listed:

@@ -167,7 +167,7 @@ DEPARTMENTS_FOLDER = "data/departments/"
 
 def schema_files(site: Site) -> dict[str, bytes]:
     """The JSON Schemas at stable addresses, with ``$id`` absolute when base_url is set."""
-    base = str(site.config.raw.get("base_url") or "").rstrip("/")
+    base = site.config.base
     files = {}
     for rel in sorted(site.ds.files):
         if not rel.startswith("schema/"):
@@ -189,7 +189,7 @@ def xlsx_bytes(site: Site, tables: Iterable[tuple[Table, list[list[Cell]]]]) -> 
         spreadsheet.Sheet(t.sheet, [c.title for c in docs[t.name]], rows) for t, rows in tables
     )
     title = f"{site.config.title}（Excel 版）"
-    creator = str(site.config.raw.get("publisher") or site.config.title)
+    creator = site.config.publisher or site.config.title
     return spreadsheet.write_workbook(sheets, title=title, creator=creator, when=build_time(site))
 
 
@@ -304,7 +304,7 @@ def download_pages(
         "schemas": sorted((path, len(data)) for path, data in schemas.items()),
         "tables": TABLES,
         "docs": dictionary(site),
-        "base_url": str(site.config.raw.get("base_url") or "").rstrip("/"),
+        "base_url": site.config.base,
     }
     return [
         Page(urls.downloads(), "downloads.html", context),

@@ -174,15 +174,16 @@ class Site:
 
     def url(self, pattern_key: str, **values: str | int) -> str | None:
         """A link into the repository's web UI from a configured pattern (commit_url, pull_url)."""
-        pattern = (self.config.raw.get("repository") or {}).get(pattern_key)
+        repository = self.config.repository
+        pattern = repository.pattern(pattern_key) if repository else None
         if not pattern:
             return None
         for key, value in values.items():
             pattern = pattern.replace("{" + key + "}", str(value))
-        return str(pattern)
+        return pattern
 
     def edit_url(self, record: Record) -> str | None:
-        template = (self.config.raw.get("repository") or {}).get("edit_url")
+        template = self.config.repository.edit_url if self.config.repository else None
         return template.replace("{path}", record.path) if template else None
 
 

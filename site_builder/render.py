@@ -39,7 +39,7 @@ def template_dirs(ds: Dataset) -> list[Path]:
 def template_folders(root: Path, config: SiteConfig) -> list[Path]:
     """The template folders of the site at ``root``, the site's own first."""
     dirs = [root / TEMPLATES]
-    custom = config.raw.get("custom_dir")
+    custom = config.custom_dir
     if custom:  # checked with the configuration: it exists, inside the repository
         dirs.insert(0, root / custom)
     return dirs

@@ -71,7 +71,7 @@ def serve(
         from site_builder.config import load_config
 
         try:
-            custom = load_config(root).raw.get("custom_dir")
+            custom = load_config(root).custom_dir
         except SiteBuilderError:
             custom = None
         for _changes in watch(
