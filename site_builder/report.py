@@ -1,4 +1,5 @@
-"""Present problems: resolve their positions, sort them, and format them as text, JSON or GitHub annotations."""
+"""Gather and present problems: collect them stage by stage, resolve their positions,
+sort them, and format them as text, JSON or GitHub annotations."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from site_builder import sources
-from site_builder.errors import Problem, Severity
+from site_builder.errors import DataError, Problem, Severity
 
 FORMATS = ("text", "json", "github")
 
@@ -32,6 +33,24 @@ def strictly(problems: list[Problem], strict: bool) -> list[Problem]:
 
 def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity == Severity.ERROR for p in problems)
+
+
+class Collected:
+    """The problems of a build, gathered stage by stage in the order found; the gates
+    between stages stop the build with every problem so far once any is an error."""
+
+    def __init__(self, *found: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = []
+        self.add(*found)
+
+    def add(self, *found: Iterable[Problem]) -> None:
+        for problems in found:
+            self.problems += problems
+
+    def stop_on_errors(self) -> None:
+        """Raise DataError with every problem collected, if any of them is an error."""
+        if has_errors(self.problems):
+            raise DataError(self.problems)
 
 
 def summary(problems: list[Problem]) -> str:
