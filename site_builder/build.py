@@ -3,7 +3,8 @@
 ``build()`` reads as the stages in order; each stage lives in a module of its own:
 validation (read and check), history (read beside the checks), edition_downloads,
 pages (the site model and its pages), schedule (render, search and data files on the
-workers), downloads (the catalogue and data package) and output (stage, then publish).
+workers), download_pages (the catalogue, data package and downloads pages) and output
+(stage, then publish).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from site_builder import (
     builds,
-    downloads,
+    download_pages,
     edition_downloads,
     git_warnings,
     history,
@@ -124,7 +125,7 @@ def _write(
         with clock("render, search and downloads"):
             pages_written, data = schedule.render_all(site, pages, root, jobs, clock, staging)
         with clock("downloads"):  # the catalogue, the data package and the downloads pages
-            finished = staging.put(downloads.finish(site, data))
+            finished = staging.put(download_pages.finish(site, data))
             written = output.joined(written, pages_written, data, finished)
         with clock("write"):
             staging.publish(written, site.commit, site.time)

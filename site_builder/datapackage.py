@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from site_builder import jsonfile, urls
 
 if TYPE_CHECKING:
-    from site_builder.downloads import DownloadFile
+    from site_builder.download_pages import DownloadFile
     from site_builder.manifest import Entry
     from site_builder.pages import Site
     from site_builder.tables import ColumnDoc, Table

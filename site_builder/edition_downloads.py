@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import downloads, history, report, urls
+from site_builder import download_pages, history, report, urls
 from site_builder.config import load_config
 from site_builder.errors import DataError, Problem, warning
 from site_builder.model import Dataset
@@ -56,7 +56,7 @@ def make(root: Path, git: history.Published, dataset: Dataset) -> EditionDownloa
             site = Site(checked.dataset, state, withheld=withheld)
             files |= {
                 urls.edition_data(edition.tag, path): data
-                for path, data in downloads.files(site).items()
+                for path, data in download_pages.files(site).items()
                 if urls.is_data(path)
             }
     return EditionDownloads(files, problems)

@@ -323,7 +323,7 @@ def test_downloads_page_lists_every_file(repo: Repo) -> None:
 
 def test_powers_withheld_now_can_be_left_out_of_an_edition(repo: Repo) -> None:
     from site_builder.build import check_repository
-    from site_builder.downloads import files
+    from site_builder.download_pages import files
     from site_builder.pages import Site
 
     site = Site(check_repository(repo.root).dataset)
