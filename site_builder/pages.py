@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -292,122 +292,122 @@ def plan(
 ) -> tuple[Site, list[Page]]:
     """Return every page of the site, in a stable order.
 
-    ``edition_downloads`` names the editions (by tag) whose downloads were built.
+    ``edition_downloads`` names the editions (by tag) whose downloads were built. Every
+    page is made from ``site.ds``, the public view: none from the whole dataset.
     """
     site = Site(ds, git, preview)
-    ds = site.ds  # the public view: no page is made from the whole dataset
     site.edition_downloads = edition_downloads
-    pages: list[Page] = []
-    actions = Counter(p.data["adjustment"]["action"] for p in site.powers if "adjustment" in p.data)
-    pages.append(
-        Page(
-            urls.home(),
-            "index.html",
-            {
-                "stats": [
-                    Stat(
-                        "chart-category",
-                        "按类别统计的职权数量",
-                        "类别",
-                        site.counts(site.powers),
-                        {c: urls.category(site.category_slug(c)) for c in ds.config.category_names},
-                        "个类别",
-                    ),
-                    Stat(
-                        "chart-department",
-                        "各部门的公开职权数量",
-                        "部门",
-                        {
-                            d.data["short_name"]: len(site.by_department[d.id])
-                            for d in site.departments
-                        },
-                        {d.data["short_name"]: urls.department(d.id) for d in site.departments},
-                        "个部门",
-                    ),
-                    Stat(
-                        "chart-adjustment",
-                        "清理调整情况（按调整方式）",
-                        "调整方式",
-                        {a: actions.get(a, 0) for a in ACTIONS},
-                        {},
-                        "种调整方式",
-                    ),
-                ],
-            },
-        )
-    )
-    pages.append(Page(urls.kiosk(), "kiosk.html"))
-    for jid in ds.jurisdictions:
-        departments = site.jurisdiction_departments(jid)
-        if departments:
-            powers = [p for dept in departments for p in site.by_department[dept.id]]
-            pages.append(
-                Page(
-                    urls.jurisdiction(jid),
-                    "jurisdiction.html",
-                    {
-                        "jid": jid,
-                        "departments": departments,
-                        "category_counts": site.counts(powers),
-                        "total": len(powers),
-                    },
-                )
-            )
-    views = {p.id: power_view(site, p) for p in site.powers}
-    for dept in site.departments:
-        powers = site.by_department[dept.id]
-        context = {"department": dept, "powers": powers, "category_counts": site.counts(powers)}
-        pages.append(Page(urls.department(dept.id), "department.html", context))
-        pages.append(
-            Page(
-                urls.gazette(dept.id),
-                "gazette.html",
-                {**context, "views": [views[p.id] for p in powers]},
-            )
-        )
-    for p in site.powers:
-        view = views[p.id]
-        pages.append(Page(urls.power(p.id), "power.html", {"view": view, **view}))
-    groups: dict[str, list[Record]] = defaultdict(list)
-    for p in sorted(site.powers, key=lambda p: (pinyin_key(p.name), p.id)):
-        groups[initial(p.name)].append(p)
-    pages.append(
-        Page(
-            urls.powers(),
-            "az.html",
-            {"groups": dict(sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0])))},
-        )
-    )
-    for name in ds.config.category_names:
-        pages.append(
+    pages = [
+        _home(site),
+        Page(urls.kiosk(), "kiosk.html"),
+        *_jurisdiction_pages(site),
+        *_department_and_power_pages(site),
+        _az(site),
+        *(
             Page(
                 urls.category(site.category_slug(name)),
                 "category.html",
                 {"category": name, "powers": site.by_category.get(name, [])},
             )
-        )
-    pages.append(Page(urls.laws(), "laws.html"))
+            for name in site.ds.config.category_names
+        ),
+        Page(urls.laws(), "laws.html"),
+        *_law_pages(site),
+        Page(urls.withheld(), "withheld.html", {"withheld": site.withheld}),
+        *history_pages(site),
+    ]
+    distinct([(page.path, _source(page)) for page in pages])
+    return site, pages
+
+
+def _home(site: Site) -> Page:
+    """The home page, with its three charts: by category, by department, by adjustment."""
+    actions = Counter(p.data["adjustment"]["action"] for p in site.powers if "adjustment" in p.data)
+    stats = [
+        Stat(
+            "chart-category",
+            "按类别统计的职权数量",
+            "类别",
+            site.counts(site.powers),
+            {c: urls.category(site.category_slug(c)) for c in site.ds.config.category_names},
+            "个类别",
+        ),
+        Stat(
+            "chart-department",
+            "各部门的公开职权数量",
+            "部门",
+            {d.data["short_name"]: len(site.by_department[d.id]) for d in site.departments},
+            {d.data["short_name"]: urls.department(d.id) for d in site.departments},
+            "个部门",
+        ),
+        Stat(
+            "chart-adjustment",
+            "清理调整情况（按调整方式）",
+            "调整方式",
+            {a: actions.get(a, 0) for a in ACTIONS},
+            {},
+            "种调整方式",
+        ),
+    ]
+    return Page(urls.home(), "index.html", {"stats": stats})
+
+
+def _jurisdiction_pages(site: Site) -> Iterator[Page]:
+    """A page for each jurisdiction that has departments."""
+    for jid in site.ds.jurisdictions:
+        departments = site.jurisdiction_departments(jid)
+        if departments:
+            powers = [p for dept in departments for p in site.by_department[dept.id]]
+            context = {
+                "jid": jid,
+                "departments": departments,
+                "category_counts": site.counts(powers),
+                "total": len(powers),
+            }
+            yield Page(urls.jurisdiction(jid), "jurisdiction.html", context)
+
+
+def _department_and_power_pages(site: Site) -> list[Page]:
+    """Each department's page and gazette, then each power's page: the gazette shows the
+    views of the power pages, made once for both."""
+    views = {p.id: power_view(site, p) for p in site.powers}
+    pages = []
+    for dept in site.departments:
+        powers = site.by_department[dept.id]
+        context = {"department": dept, "powers": powers, "category_counts": site.counts(powers)}
+        pages.append(Page(urls.department(dept.id), "department.html", context))
+        gazette = {**context, "views": [views[p.id] for p in powers]}
+        pages.append(Page(urls.gazette(dept.id), "gazette.html", gazette))
+    for p in site.powers:
+        view = views[p.id]
+        pages.append(Page(urls.power(p.id), "power.html", {"view": view, **view}))
+    return pages
+
+
+def _az(site: Site) -> Page:
+    """The powers from A to Z, grouped by the pinyin initial of their names (“#” last)."""
+    groups: dict[str, list[Record]] = defaultdict(list)
+    for p in sorted(site.powers, key=lambda p: (pinyin_key(p.name), p.id)):
+        groups[initial(p.name)].append(p)
+    ordered = dict(sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0])))
+    return Page(urls.powers(), "az.html", {"groups": ordered})
+
+
+def _law_pages(site: Site) -> Iterator[Page]:
+    """A page for each law of the register that the site shows, with what cites it."""
+    laws = site.ds.laws
     replaces: dict[str, list[Record]] = defaultdict(list)
-    for law in ds.laws.values():
+    for law in laws.values():
         if law.data.get("replaced_by"):
             replaces[law.data["replaced_by"]].append(law)
     for law in site.laws:
-        pages.append(
-            Page(
-                urls.law(law.id),
-                "law.html",
-                {
-                    "law": law,
-                    "citations": site.citing.get(law.id, []),
-                    "replaced_by": ds.laws.get(law.data.get("replaced_by", "")),
-                    "replaces": sorted(replaces[law.id], key=lambda r: r.id),
-                },
-            )
-        )
-    pages.append(Page(urls.withheld(), "withheld.html", {"withheld": site.withheld}))
-    pages += history_pages(site)
-    distinct([(page.path, _source(page)) for page in pages])
-    return site, pages
+        context = {
+            "law": law,
+            "citations": site.citing.get(law.id, []),
+            "replaced_by": laws.get(law.data.get("replaced_by", "")),
+            "replaces": sorted(replaces[law.id], key=lambda r: r.id),
+        }
+        yield Page(urls.law(law.id), "law.html", context)
 
 
 def distinct(paths: list[tuple[str, str]]) -> None:

@@ -206,40 +206,11 @@ def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
     title = own_schema.get("title") if isinstance(own_schema, dict) else None
     name = title or "该值"
     if v == "required":
-        missing = [k for k in rule if isinstance(e.instance, dict) and k not in e.instance]
-        field = missing[0] if missing else str(rule)
-        own = (
-            own_schema.get("properties", {}).get(field, {}) if isinstance(own_schema, dict) else {}
-        )
-        label = own.get("title") or _title_of(root, list(e.absolute_schema_path), field)
-        return (*pointer, field), f"缺少必填字段 {field}（{label}）{_condition(e, root)}。"
+        return _missing(e, root, pointer)
     if v == "additionalProperties":
-        extras = sorted(
-            set(value if isinstance(value, dict) else ()) - set(own_schema.get("properties", {}))
-        )
-        names = list(own_schema.get("properties", {}))
-        extra = extras[0] if extras else "?"
-        close = difflib.get_close_matches(extra, names, n=1, cutoff=0.6)
-        hint = f"是否应为 {close[0]}？" if close else "请检查拼写。"
-        return (*pointer, extra), f"未知字段 {extra}：{hint}此处可用的字段：{'、'.join(names)}。"
+        return _unknown(e, pointer)
     if v == "type":
-        wanted = rule if isinstance(rule, list) else [rule]
-        expected = "或".join(_TYPE_NAMES.get(w, str(w)) for w in wanted)
-        if value is None:
-            # "content:" with nothing after it, as a template leaves a field.
-            return (
-                pointer,
-                f"{name}没有填写（应为{expected}）：请填写内容，不需要的可选字段请整行删除。",
-            )
-        hint = ""
-        if "string" in wanted and isinstance(value, int | float) and not isinstance(value, bool):
-            hint = '纯数字的编码、电话号码请加引号，例如 "12345"。'
-        elif "boolean" in wanted and isinstance(value, str):
-            hint = "请填写 true（是）或 false（否）。"
-        return (
-            pointer,
-            f"{name}应为{expected}，实际是{_type_of(value)}。{hint}",
-        )
+        return pointer, _wrong_type(name, rule, value)
     if v == "enum":
         options = "、".join(str(o) for o in rule)
         return pointer, f"{name}的取值“{value}”无效，可选：{options}。"
@@ -252,16 +223,7 @@ def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
     if v == "uniqueItems":
         return pointer, f"{name}中有重复项，请删除重复的一项。"
     if v == "pattern":
-        # A newline or other control character is shown as \\n, on the message's one line.
-        value = json.dumps(value, ensure_ascii=False)[1:-1] if isinstance(value, str) else value
-        if rule.startswith("^[a-z0-9]"):
-            return (
-                pointer,
-                f"{name}“{value}”格式无效：只能使用小写英文字母、数字和连字符，且以字母或数字开头。",
-            )
-        if "\\d{4}" in rule:
-            return pointer, f"{name}“{value}”不是有效日期：请写成 YYYY-MM-DD，例如 2016-11-21。"
-        return pointer, f"{name}“{value}”格式无效（应符合 {rule}）。"
+        return pointer, _mismatch(name, rule, value)
     if v == "format":
         return (
             pointer,
@@ -279,6 +241,57 @@ def _explain(e: ValidationError, root: Any) -> tuple[Pointer, str]:
         if present:
             return (*pointer, present[0]), f"不应填写字段 {present[0]}{_condition(e, root)}。"
     return pointer, f"{name}不符合要求：{e.message}"
+
+
+def _missing(e: ValidationError, root: Any, pointer: Pointer) -> tuple[Pointer, str]:
+    """A required field left out: pointed at the field, named by its title."""
+    rule: Any = e.validator_value
+    own_schema: Any = e.schema
+    missing = [k for k in rule if isinstance(e.instance, dict) and k not in e.instance]
+    field = missing[0] if missing else str(rule)
+    own = own_schema.get("properties", {}).get(field, {}) if isinstance(own_schema, dict) else {}
+    label = own.get("title") or _title_of(root, list(e.absolute_schema_path), field)
+    return (*pointer, field), f"缺少必填字段 {field}（{label}）{_condition(e, root)}。"
+
+
+def _unknown(e: ValidationError, pointer: Pointer) -> tuple[Pointer, str]:
+    """A field the schema does not know: the likely misspelling, and the fields allowed."""
+    own_schema: Any = e.schema
+    value = e.instance
+    extras = sorted(
+        set(value if isinstance(value, dict) else ()) - set(own_schema.get("properties", {}))
+    )
+    names = list(own_schema.get("properties", {}))
+    extra = extras[0] if extras else "?"
+    close = difflib.get_close_matches(extra, names, n=1, cutoff=0.6)
+    hint = f"是否应为 {close[0]}？" if close else "请检查拼写。"
+    return (*pointer, extra), f"未知字段 {extra}：{hint}此处可用的字段：{'、'.join(names)}。"
+
+
+def _wrong_type(name: str, rule: Any, value: Any) -> str:
+    """A value of another type, with a hint for the usual slips (a number for a code)."""
+    wanted = rule if isinstance(rule, list) else [rule]
+    expected = "或".join(_TYPE_NAMES.get(w, str(w)) for w in wanted)
+    if value is None:
+        # "content:" with nothing after it, as a template leaves a field.
+        return f"{name}没有填写（应为{expected}）：请填写内容，不需要的可选字段请整行删除。"
+    hint = ""
+    if "string" in wanted and isinstance(value, int | float) and not isinstance(value, bool):
+        hint = '纯数字的编码、电话号码请加引号，例如 "12345"。'
+    elif "boolean" in wanted and isinstance(value, str):
+        hint = "请填写 true（是）或 false（否）。"
+    return f"{name}应为{expected}，实际是{_type_of(value)}。{hint}"
+
+
+def _mismatch(name: str, rule: str, value: Any) -> str:
+    """A text that does not match its pattern: an id, a date, or another pattern."""
+    # A newline or other control character is shown as \\n, on the message's one line.
+    value = json.dumps(value, ensure_ascii=False)[1:-1] if isinstance(value, str) else value
+    if rule.startswith("^[a-z0-9]"):
+        return f"{name}“{value}”格式无效：只能使用小写英文字母、数字和连字符，且以字母或数字开头。"
+    if "\\d{4}" in rule:
+        return f"{name}“{value}”不是有效日期：请写成 YYYY-MM-DD，例如 2016-11-21。"
+    return f"{name}“{value}”格式无效（应符合 {rule}）。"
 
 
 def _title_of(root: dict[str, Any], schema_path: list[Any], field: str) -> str:

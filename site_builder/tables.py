@@ -192,6 +192,28 @@ def _power_columns() -> tuple[Column, ...]:
         Column("name", _get("name"), "power.name"),
         Column("subitem", _get("subitem"), "power.subitem"),
         Column("category", _get("category"), "power.category"),
+        *_department_columns(),
+        Column("content", _get("content"), "power.content"),
+        Column("handling_unit", _get("handling_unit"), "power.handling_unit"),
+        Column("power_source", _get("power_source"), "power.power_source"),
+        Column("levels", _get("levels"), "power.levels", note="多个取值以“、”分隔。"),
+        Column("target", _get("target"), "power.target", note="多个取值以“、”分隔。"),
+        *_time_limit_columns("statutory_time_limit"),
+        *_time_limit_columns("committed_time_limit"),
+        Column("status", _get("status"), "power.status"),
+        Column("adjustment_action", _get("adjustment", "action"), "power.adjustment.action"),
+        Column("adjustment_date", _get("adjustment", "date"), "power.adjustment.date", type="date"),
+        Column("effective_from", _get("effective_from"), "power.effective_from", type="date"),
+        Column("effective_to", _get("effective_to"), "power.effective_to", type="date"),
+        Column("flow_ref", _get("flow", "ref"), "power.flow.ref", depth=2),
+        *_legal_basis_columns(),
+        Column("remark", _get("remark"), "power.remark"),
+    )
+
+
+def _department_columns() -> tuple[Column, ...]:
+    """A power's department, its name and its jurisdiction (from the department's record)."""
+    return (
         Column(
             "department",
             lambda p: p.department,
@@ -210,48 +232,20 @@ def _power_columns() -> tuple[Column, ...]:
             "department.jurisdiction",
             note="取实施部门所属的行政区域，对应 jurisdictions.csv 的 id。",
         ),
-        Column("content", _get("content"), "power.content"),
-        Column("handling_unit", _get("handling_unit"), "power.handling_unit"),
-        Column("power_source", _get("power_source"), "power.power_source"),
-        Column("levels", _get("levels"), "power.levels", note="多个取值以“、”分隔。"),
-        Column("target", _get("target"), "power.target", note="多个取值以“、”分隔。"),
-        Column(
-            "statutory_time_limit_value",
-            _get("statutory_time_limit", "value"),
-            "power.statutory_time_limit.value",
-            type="number",
-            depth=2,
-        ),
-        Column(
-            "statutory_time_limit_unit",
-            _get("statutory_time_limit", "unit"),
-            "power.statutory_time_limit.unit",
-            depth=2,
-        ),
-        Column(
-            "committed_time_limit_value",
-            _get("committed_time_limit", "value"),
-            "power.committed_time_limit.value",
-            type="number",
-            depth=2,
-        ),
-        Column(
-            "committed_time_limit_unit",
-            _get("committed_time_limit", "unit"),
-            "power.committed_time_limit.unit",
-            depth=2,
-        ),
-        Column("status", _get("status"), "power.status"),
-        Column("adjustment_action", _get("adjustment", "action"), "power.adjustment.action"),
-        Column("adjustment_date", _get("adjustment", "date"), "power.adjustment.date", type="date"),
-        Column("effective_from", _get("effective_from"), "power.effective_from", type="date"),
-        Column("effective_to", _get("effective_to"), "power.effective_to", type="date"),
-        Column(
-            "flow_ref",
-            _get("flow", "ref"),
-            "power.flow.ref",
-            depth=2,
-        ),
+    )
+
+
+def _time_limit_columns(key: str) -> tuple[Column, ...]:
+    """A time limit of a power (``key``) as two columns: its value and its unit."""
+    return (
+        Column(f"{key}_value", _get(key, "value"), f"power.{key}.value", type="number", depth=2),
+        Column(f"{key}_unit", _get(key, "unit"), f"power.{key}.unit", depth=2),
+    )
+
+
+def _legal_basis_columns() -> tuple[Column, ...]:
+    """A summary of a power's legal basis: how many entries, which laws (each in legal_basis.csv)."""
+    return (
         Column(
             "legal_basis_count",
             lambda p: len(p.data["legal_basis"]),
@@ -265,7 +259,6 @@ def _power_columns() -> tuple[Column, ...]:
             title="引用的法律法规",
             description="法律依据引用的登记簿标识（对应 laws.csv 的 id），按标识排序，以“、”分隔。",
         ),
-        Column("remark", _get("remark"), "power.remark"),
     )
 
 
