@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from site_builder import datapackage, jsonfile, render, spreadsheet, urls
+from site_builder import datapackage, jsonfile, render, tablefiles, urls
 from site_builder.archive import stamp, zip_bytes
 from site_builder.manifest import Entry, Files, entries
 from site_builder.model import Record
@@ -59,8 +59,8 @@ def table_rows(site: Site, table: Table) -> list[list[Cell]]:
 
 def csv_bytes(table: Table, rows: list[list[Cell]]) -> bytes:
     """UTF-8 without BOM, ``\\n`` line ends, a header of column names; a text that a
-    spreadsheet would run as a formula is neutralised (``spreadsheet.safe_cell``)."""
-    return spreadsheet.write_csv([c.name for c in table.columns], rows)
+    spreadsheet would run as a formula is neutralised (``tablefiles.safe_cell``)."""
+    return tablefiles.write_csv([c.name for c in table.columns], rows)
 
 
 def changes_csv(site: Site) -> bytes:
@@ -186,11 +186,11 @@ def xlsx_bytes(site: Site, tables: Iterable[tuple[Table, list[list[Cell]]]]) -> 
     ``tables`` are taken one at a time."""
     docs = dictionary(site)
     sheets = (
-        spreadsheet.Sheet(t.sheet, [c.title for c in docs[t.name]], rows) for t, rows in tables
+        tablefiles.Sheet(t.sheet, [c.title for c in docs[t.name]], rows) for t, rows in tables
     )
     title = f"{site.config.title}（Excel 版）"
     creator = str(site.config.raw.get("publisher") or site.config.title)
-    return spreadsheet.write_workbook(sheets, title=title, creator=creator, when=build_time(site))
+    return tablefiles.write_workbook(sheets, title=title, creator=creator, when=build_time(site))
 
 
 # --- the catalogue, the pages and the files --------------------------------------------
