@@ -322,6 +322,33 @@ def _svg_open(chart_id: str, width: float, height: float) -> str:
     )
 
 
+def _row_label(row: Row, label_x: str, middle: float, root: str) -> str:
+    """A bar's label, right-aligned at ``label_x`` on its row's ``middle``, in one line or
+    several, linked when the bar has an ``href`` (the whole label, with the full text as a
+    tooltip when it was cut short)."""
+    first = middle - (len(row.lines) - 1) * LINE_HEIGHT / 2
+    tooltip = f"<title>{_esc(row.bar.label)}</title>" if row.truncated else ""
+    if len(row.lines) == 1:
+        body = _esc(row.lines[0])
+        text = (
+            f'<text x="{label_x}" y="{_num(first)}" text-anchor="end"'
+            f' dominant-baseline="central">{tooltip}{body}</text>'
+        )
+    else:
+        spans = "".join(
+            f'<tspan x="{label_x}" y="{_num(first + i * LINE_HEIGHT)}">{_esc(line)}</tspan>'
+            for i, line in enumerate(row.lines)
+        )
+        text = f'<text text-anchor="end" dominant-baseline="central">{tooltip}{spans}</text>'
+    if row.bar.href:
+        link = _esc(_href(root, row.bar.href))
+        text = (
+            f'<a href="{link}" tabindex="-1" fill="{LINK_COLOUR}"'
+            f' text-decoration="underline">{text}</a>'
+        )
+    return text
+
+
 def bar_chart(
     bars: Sequence[Bar],
     *,
@@ -375,27 +402,7 @@ def bar_chart(
     label_x = _num(PAD + geo.label_width)
     for row in geo.rows:
         middle = row.row_box.y + row.row_box.height / 2
-        first = middle - (len(row.lines) - 1) * LINE_HEIGHT / 2
-        tooltip = f"<title>{_esc(row.bar.label)}</title>" if row.truncated else ""
-        if len(row.lines) == 1:
-            body = _esc(row.lines[0])
-            text = (
-                f'<text x="{label_x}" y="{_num(first)}" text-anchor="end"'
-                f' dominant-baseline="central">{tooltip}{body}</text>'
-            )
-        else:
-            spans = "".join(
-                f'<tspan x="{label_x}" y="{_num(first + i * LINE_HEIGHT)}">{_esc(line)}</tspan>'
-                for i, line in enumerate(row.lines)
-            )
-            text = f'<text text-anchor="end" dominant-baseline="central">{tooltip}{spans}</text>'
-        if row.bar.href:
-            link = _esc(_href(root, row.bar.href))
-            text = (
-                f'<a href="{link}" tabindex="-1" fill="{LINK_COLOUR}"'
-                f' text-decoration="underline">{text}</a>'
-            )
-        out.append(text)
+        out.append(_row_label(row, label_x, middle, root))
         v = row.value_box
         out.append(
             f'<text x="{_num(v.x)}" y="{_num(middle)}" dominant-baseline="central">'

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from site_builder import jsonfile, public_records, spreadsheet, urls
+from site_builder import jsonfile, public_records, tablefiles, urls
 from site_builder.archive import stamp, zip_bytes
 from site_builder.manifest import Files
 from site_builder.pages import Site
@@ -40,8 +40,8 @@ def table_rows(site: Site, table: Table) -> list[list[Cell]]:
 
 def csv_bytes(table: Table, rows: list[list[Cell]]) -> bytes:
     """UTF-8 without BOM, ``\\n`` line ends, a header of column names; a text that a
-    spreadsheet would run as a formula is neutralised (``spreadsheet.safe_cell``)."""
-    return spreadsheet.write_csv([c.name for c in table.columns], rows)
+    spreadsheet would run as a formula is neutralised (``tablefiles.safe_cell``)."""
+    return tablefiles.write_csv([c.name for c in table.columns], rows)
 
 
 def changes_csv(site: Site) -> bytes:
@@ -125,11 +125,11 @@ def xlsx_bytes(site: Site, tables: Iterable[tuple[Table, list[list[Cell]]]]) -> 
     ``tables`` are taken one at a time."""
     docs = dictionary(site)
     sheets = (
-        spreadsheet.Sheet(t.sheet, [c.title for c in docs[t.name]], rows) for t, rows in tables
+        tablefiles.Sheet(t.sheet, [c.title for c in docs[t.name]], rows) for t, rows in tables
     )
     title = f"{site.config.title}（Excel 版）"
     creator = site.config.publisher or site.config.title
-    return spreadsheet.write_workbook(sheets, title=title, creator=creator, when=build_time(site))
+    return tablefiles.write_workbook(sheets, title=title, creator=creator, when=build_time(site))
 
 
 def data_parts(site: Site) -> list[Callable[[], Files]]:

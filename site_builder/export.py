@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from site_builder import history, sources, spreadsheet
+from site_builder import history, sources, spreadsheet, tablefiles
 from site_builder.archive import stamp
 from site_builder.errors import UsageError
 from site_builder.model import DEPARTMENTS, LAWS
@@ -230,8 +230,8 @@ def export_department(root: Path, department: str) -> Export:
                 "用 Excel 保存后该记录会被截断，请直接修改 YAML 文件。"
             )
         rows.append([*(COLUMNS[key](power.data, laws) for key, _ in columns), whole])
-    sheet = spreadsheet.Sheet(SHEET, [title for _, title in columns] + [RECORD_HEADER], rows)
-    data = spreadsheet.write_workbook(
+    sheet = tablefiles.Sheet(SHEET, [title for _, title in columns] + [RECORD_HEADER], rows)
+    data = tablefiles.write_workbook(
         [sheet],
         title=f"{department} 职权清单",
         creator="site-builder",

@@ -56,6 +56,10 @@ class Site:
     for two readers of what it leaves out, by design: ``withheld``, the register of withheld
     powers, and the history (``git``, ``trail``), whose published part is ``changes``,
     ``changes_of`` and ``edition_view``.
+
+    Templates see it as ``site`` and use only the members that render.py's docstring
+    lists (``render.SITE_API``): lookups such as ``department(id)`` and ``field_titles(kind)``
+    stand in for reaching into the dataset.
     """
 
     def __init__(
@@ -129,6 +133,37 @@ class Site:
         view = Site(self.ds, self.git, self.preview, withheld)
         view.edition_downloads = self.edition_downloads
         return view
+
+    # --- lookups for the templates (the template API: see render.py) ----------------
+
+    def department(self, department_id: str) -> Record | None:
+        """The department ``department_id``, or None when the site has none of that id."""
+        return self.ds.departments.get(department_id)
+
+    def short_name(self, department_id: str) -> str:
+        """A department's short name; its id when the site has no such department (an
+        edition's power may name one that has gone since)."""
+        department = self.ds.departments.get(department_id)
+        return str(department.data.get("short_name", "")) if department else department_id
+
+    def field_titles(self, kind: str) -> dict[str, str]:
+        """The titles of a kind of record's fields (``"power"`` …), from its schema."""
+        return self.ds.field_titles.get(kind, {})
+
+    @property
+    def has_history(self) -> bool:
+        """Whether the site's data is in git, so that it has changes to show."""
+        return self.trail is not None
+
+    @property
+    def updated(self) -> str | None:
+        """The date of the latest change to the data (None without history)."""
+        return self.trail.changes[0].date if self.trail and self.trail.changes else None
+
+    @property
+    def editions(self) -> list[Edition]:
+        """The published editions, oldest first (none without history)."""
+        return self.git.editions if self.git else []
 
     # --- links (paths from the site root) ---------------------------------------
 

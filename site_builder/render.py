@@ -2,8 +2,62 @@
 
 Pages link relatively (``{{ root }}`` is the way back to the site root), so the
 built site works from any sub-path of any mirror and from the file system.
-A site may override any template, or any file of ``templates/static/``, by putting
-a file of the same name in the folder that ``custom_dir`` in site.yaml names.
+
+Themes: a site changes the look by extending, not by copying
+--------------------------------------------------------------
+The theme is the repository's ``templates/``. A site's own folder, named by ``custom_dir``
+in site.yaml, holds only the files it changes and is searched first: a file there replaces
+the theme's file of the same name (a template, or a file of ``static/``). ``!theme/<name>``
+always names the theme's own file, so an override can extend the file it replaces and
+change one block of it::
+
+    {% extends "!theme/base.html" %}
+    {% block navigation %}{{ super() }}<p class="notice">试运行</p>{% endblock %}
+
+``base.html`` has the blocks ``title``, ``description``, ``head``, ``body_class``,
+``header`` (the page header, with ``navigation`` inside it), ``breadcrumbs``, ``main`` and
+``footer``. It includes the partials that a government changes most, each replaceable on
+its own: ``_header.html`` (the site's name and the search form), ``_navigation.html``,
+``_footer.html`` and ``_notice.html`` (the notice of site.yaml, on the home page and in
+the footer). A ``_footer.html`` in the site's folder changes the footer of every page and
+nothing else.
+
+The template API: what a template may use
+-----------------------------------------
+Every page has these names (``CONTEXT``; the tests hold the theme's templates to them):
+
+``site``
+    The site (``pages.Site``); a template uses only these of its members (``SITE_API``):
+    ``powers``, ``departments``, ``laws`` (the public records, in the order pages list
+    them), ``withheld`` (the register of withheld powers: show only code, department,
+    reason and basis), ``public_ids``, ``by_department[id]``, ``by_category[name]``,
+    ``citing[law_id]`` (a law's (power, basis) pairs), ``department(id)`` (a record or
+    none), ``short_name(department_id)``, ``jurisdiction_departments(jid)``,
+    ``counts(powers)`` (per category, in site.yaml's order), ``category_slug(name)``,
+    ``field_titles(kind)`` (a kind's field titles from its schema), ``has_history``,
+    ``changes`` (the published changes, newest first), ``changes_of(kind, id)``,
+    ``change_department(change)``, ``link(change)`` (the page a change is about),
+    ``updated`` (the date of the latest change), ``commit``, ``editions``,
+    ``edition_downloads`` (tags of the editions with downloads), ``url(key, **values)``
+    (a link into the repository's web pages: ``"commit_url"``, ``"pull_url"``) and
+    ``edit_url(record)``.
+``config``
+    site.yaml's values as written: ``config.title``, ``config.hotline.phone``, …
+``categories``, ``jurisdictions``
+    The category names in site.yaml's order; the jurisdictions by id.
+``url``
+    The maker of every path in the site (``urls.py``): ``{{ root }}{{ url.power(p.id) }}``.
+``root``, ``page_path``
+    The way back to the site root from this page (``../`` …), and this page's path.
+``flowchart(view)``, ``bar_chart(stat, root)``
+    A power's flowchart, and a chart of the home page, as inline SVG.
+
+The filters (``FILTERS``) besides Jinja2's own: ``md`` and ``md_inline`` (Markdown to
+safe HTML), ``limit`` (a time limit as people say it: 20个工作日), ``initial`` (the A–Z
+heading of a name) and ``rfc3339`` (a time for a feed). A record has ``id``, ``path``
+and ``data`` (the fields of its file: ``p.data.name``). Each page adds its own names
+(its record, its powers, …): its ``Page`` context, made in pages.py, downloads.py and
+search.py.
 """
 
 from __future__ import annotations
@@ -29,6 +83,23 @@ from site_builder.pages import Page, Site, Stat, initial
 
 TEMPLATES = "templates"
 STATIC = "static"
+# ``{% extends "!theme/base.html" %}``: the theme's own file (Pelican's name for it).
+THEME_PREFIX = "!theme"
+
+# The template API (see the module docstring): the names every page has, the members of
+# ``site`` a template may use, and the filters added to Jinja2's.
+CONTEXT = frozenset(
+    {"site", "config", "categories", "jurisdictions", "url", "root", "page_path"}
+    | {"flowchart", "bar_chart"}
+)
+SITE_API = frozenset(
+    {"powers", "departments", "laws", "withheld", "public_ids"}
+    | {"by_department", "by_category", "citing", "department", "short_name"}
+    | {"jurisdiction_departments", "counts", "category_slug", "field_titles"}
+    | {"has_history", "changes", "changes_of", "change_department", "link", "updated"}
+    | {"commit", "editions", "edition_downloads", "url", "edit_url"}
+)
+FILTERS = frozenset({"md", "md_inline", "limit", "initial", "rfc3339"})
 
 
 def template_dirs(ds: Dataset) -> list[Path]:
@@ -47,6 +118,8 @@ def template_folders(root: Path, config: SiteConfig) -> list[Path]:
 
 # The meta tag of templates/base.html that keeps any script but the site's own from running.
 _CSP = re.compile(r"<meta\s[^>]*http-equiv\s*=\s*[\"']?Content-Security-Policy", re.IGNORECASE)
+# A base.html that extends the theme's, whose <head> it therefore keeps.
+_EXTENDS_THEME = re.compile(r"\{%-?\s*extends\s+[\"']!theme/base\.html[\"']")
 
 
 def check_templates(root: Path, config: SiteConfig) -> list[Problem]:
@@ -58,11 +131,15 @@ def check_templates(root: Path, config: SiteConfig) -> list[Problem]:
     if problems:
         return problems
     base = next((d / "base.html" for d in dirs if (d / "base.html").is_file()), None)
-    if base is not None:
+    while base is not None:
         try:
             text = tree.read(base, root).decode("utf-8", "replace")
         except OSError:
             return []  # rendering names the template it cannot read
+        theme = dirs[-1] / "base.html"
+        if _EXTENDS_THEME.search(text) and base != theme and theme.is_file():
+            base = theme  # the <head> is the theme's: the meta tag is outside every block
+            continue
         if not _CSP.search(text):
             message = (
                 "模板 base.html 中没有内容安全策略（Content-Security-Policy）的 meta 标签："
@@ -70,6 +147,7 @@ def check_templates(root: Path, config: SiteConfig) -> list[Problem]:
                 '复制 <meta http-equiv="Content-Security-Policy" …> 这一行到 <head> 中。'
             )
             problems.append(warning(tree.shown(base, root), (), message, "csp", 1, 1))
+        break
     return problems
 
 
@@ -83,9 +161,14 @@ class TemplateUnreadable(Exception):
 
 
 class _Loader(jinja2.FileSystemLoader):
-    """Jinja2's file loader, reading by the rule of every folder the build reads (no
-    links, no special files: refused with the file's name) and naming the file it cannot
-    read (permissions, not UTF-8)."""
+    """Jinja2's file loader over the site's folder and the theme, reading by the rule of
+    every folder the build reads (no links, no special files: refused with the file's
+    name) and naming the file it cannot read (permissions, not UTF-8).
+
+    ``!theme/<name>`` is the theme's own file, whatever the site's folder holds: what
+    Pelican does with a PrefixLoader in a ChoiceLoader, in one loader, so that every
+    template is read by this one ``get_source``.
+    """
 
     def __init__(self, dirs: list[Path], root: Path) -> None:
         super().__init__([str(d) for d in dirs])
@@ -95,7 +178,10 @@ class _Loader(jinja2.FileSystemLoader):
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
         pieces = jinja2.loaders.split_template_path(template)  # refuses “..”
-        for folder in self.searchpath:
+        folders = self.searchpath
+        if pieces[0] == THEME_PREFIX and len(pieces) > 1:
+            pieces, folders = pieces[1:], folders[-1:]
+        for folder in folders:
             path = Path(folder, *pieces)
             if not os.path.lexists(path):
                 continue
@@ -117,8 +203,9 @@ def _unchanged(path: Path, mtime: float) -> bool:
 
 
 def environment(dirs: list[Path], root: Path | None = None) -> jinja2.Environment:
-    """Return the Jinja2 environment over ``dirs`` (earlier folders override later ones),
-    all below ``root`` (the repository; by default the parent of the last folder)."""
+    """Return the Jinja2 environment over ``dirs`` (earlier folders override later ones;
+    the last is the theme, which ``!theme/`` names), all below ``root`` (the repository;
+    by default the parent of the last folder)."""
     env = jinja2.Environment(
         loader=_Loader(dirs, root if root is not None else dirs[-1].parent),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
@@ -226,6 +313,19 @@ def templates(site: Site, names: Iterable[str] = ()) -> jinja2.Environment:
     return env
 
 
+def context(site: Site) -> dict[str, Any]:
+    """The names of the template API that every page has, but ``url`` (a global of the
+    environment), ``root`` and ``page_path`` (the page's own)."""
+    return {
+        "site": site,
+        "config": site.ds.config.raw,
+        "categories": site.ds.config.category_names,
+        "jurisdictions": site.ds.jurisdictions,
+        "flowchart": _Flowcharts(),
+        "bar_chart": _bar_chart,
+    }
+
+
 def rendered(
     site: Site, pages: list[Page], env: jinja2.Environment | None = None
 ) -> Iterator[tuple[str, bytes]]:
@@ -234,14 +334,7 @@ def rendered(
     ds = site.ds
     dirs = template_dirs(ds)
     env = env or environment(dirs, ds.root)
-    common: dict[str, Any] = {
-        "site": site,
-        "config": ds.config.raw,
-        "categories": ds.config.category_names,
-        "jurisdictions": ds.jurisdictions,
-        "flowchart": _Flowcharts(),
-        "bar_chart": _bar_chart,
-    }
+    common = context(site)
     for page in pages:
         root = urls.root(page.path)
         try:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from site_builder import markup, spreadsheet
+from site_builder import markup, tablefiles
 from site_builder.errors import Pointer
 
 # Fields that hold a name, a title or a code: never prose, never a number, so never
 # legitimately starting with what a spreadsheet takes for a formula. Prose (content,
 # remark, ...) may start with "- " (a Markdown list) or "@", and a phone number with
-# "+": those are neutralised where a table is written (spreadsheet.safe_cell) instead.
+# "+": those are neutralised where a table is written (tablefiles.safe_cell) instead.
 NAME_FIELDS = frozenset(
     {"name", "short_name", "full_name", "title", "short_title", "aliases", "subitem", "code"}
     | {"doc_number"}
@@ -48,7 +48,7 @@ def _text(pointer: Pointer, text: str, key: str) -> Iterator[tuple[Pointer, str,
             "网页无法显示这样的文字，请检查是否误粘贴了内容，或减少缩进和“-”“>”的层数。",
             "markdown-depth",
         )
-    if key in NAME_FIELDS and text[:1] in spreadsheet.FORMULA_START:
+    if key in NAME_FIELDS and text[:1] in tablefiles.FORMULA_START:
         first = {"\t": "制表符", "\r": "回车符"}.get(text[0], f"“{text[0]}”")
         yield (
             pointer,

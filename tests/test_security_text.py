@@ -18,7 +18,7 @@ from conftest import LICENCE, PENALTY, Check, Git, Repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder import markup, sources, spreadsheet
+from site_builder import markup, sources, tablefiles
 from site_builder.errors import Severity
 
 REFUSED = [
@@ -188,9 +188,9 @@ def test_prose_and_phone_numbers_may_start_with_formula_characters(
 
 def test_safe_cell_prefixes_exactly_what_starts_a_formula() -> None:
     for first in "=+-@\t\r":
-        assert spreadsheet.safe_cell(first + "1+1") == "'" + first + "1+1"
+        assert tablefiles.safe_cell(first + "1+1") == "'" + first + "1+1"
     for text in ["", "'=1", " =1", "１+1", "甲=1", "1-1"]:
-        assert spreadsheet.safe_cell(text) == text
+        assert tablefiles.safe_cell(text) == text
 
 
 HOSTILE = {
@@ -278,9 +278,9 @@ def test_a_workbook_takes_text_with_characters_xml_cannot_hold(tmp_path: Path) -
     rows: list[list[str | int | float | None]] = [
         ["甲\x07乙\uffff丙\ud800丁", "=1+1", -5],
     ]
-    sheet = spreadsheet.Sheet("表", ["a", "b", "c"], rows)
+    sheet = tablefiles.Sheet("表", ["a", "b", "c"], rows)
     when = datetime(2024, 1, 1, tzinfo=UTC)
-    raw = spreadsheet.write_workbook([sheet], title="t", creator="c", when=when)
+    raw = tablefiles.write_workbook([sheet], title="t", creator="c", when=when)
     path = tmp_path / "t.xlsx"
     path.write_bytes(raw)
     book = openpyxl.load_workbook(path)
@@ -290,7 +290,7 @@ def test_a_workbook_takes_text_with_characters_xml_cannot_hold(tmp_path: Path) -
 
 
 def test_write_csv_keeps_numbers_and_neutralises_texts() -> None:
-    raw = spreadsheet.write_csv(["a", "b", "c"], [[-5, "-5", None], [2.5, "=A1", "甲"]])
+    raw = tablefiles.write_csv(["a", "b", "c"], [[-5, "-5", None], [2.5, "=A1", "甲"]])
     assert raw.decode("utf-8") == "a,b,c\n-5,'-5,\n2.5,'=A1,甲\n"
 
 
