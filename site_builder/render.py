@@ -318,7 +318,7 @@ def context(site: Site) -> dict[str, Any]:
     environment), ``root`` and ``page_path`` (the page's own)."""
     return {
         "site": site,
-        "config": site.ds.config.raw,
+        "config": site.config.raw,
         "categories": site.ds.config.category_names,
         "jurisdictions": site.ds.jurisdictions,
         "flowchart": _Flowcharts(),

@@ -28,8 +28,8 @@ from site_builder.errors import ConfigError
 
 # Reading site.yaml's mapping instead of the typed fields.
 UNTYPED = re.compile(r"\bconfig\.raw\b|\.raw\s*\.get\(|\.raw\s*\[")
-# The templates read ``config.title`` and the like from the mapping, for now.
-ALLOWED = {("render.py", '"config": ds.config.raw,')}
+# Templates read site.yaml as written, so that a theme may read keys of its own.
+ALLOWED = {("render.py", '"config": site.config.raw,')}
 
 
 def untyped_reads(folder: Path) -> list[str]:
