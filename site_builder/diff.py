@@ -23,6 +23,7 @@ from typing import Any
 
 from site_builder import build, history, model, report, sources
 from site_builder.errors import DataError, Problem, Severity
+from site_builder.schemas import FieldTitles
 
 CANCELLED = "已取消"
 # Record kinds compared, with their Chinese names, in the order the report shows them.
@@ -191,18 +192,10 @@ def _snapshot(root: Path) -> _Snapshot:
                     snap.files[rel] = file.read_bytes()
     site, _ = sources.read(root, "site.yaml") if (root / "site.yaml").is_file() else (None, [])
     snap.site = site.data if site is not None and isinstance(site.data, dict) else {}
+    titles = FieldTitles.read(root / "schema", (kind for kind, _name in KINDS))
     for kind, _name in KINDS:
-        snap.titles[kind] = _titles(root / "schema" / f"{kind}.schema.json")
+        snap.titles[kind] = titles.titled(kind)
     return snap
-
-
-def _titles(path: Path) -> dict[str, str]:
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
-    return {k: str(v["title"]) for k, v in props.items() if isinstance(v, dict) and "title" in v}
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from typing import Any
 
 from site_builder import importer, spreadsheet
 from site_builder.errors import UsageError
-from site_builder.export import PowerFile, department_powers, law_titles
+from site_builder.powersheet import PowerFile, department_powers, law_titles
 
 # Header synonyms (compared without spaces); the first is the canonical header.
 HEADERS: dict[str, tuple[str, ...]] = {

@@ -19,7 +19,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from site_builder import export, fmt, model, sources, spreadsheet
+from site_builder import fmt, model, powersheet, sources, spreadsheet
 from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.schemas import Schemas
@@ -161,7 +161,7 @@ def plan_import(
         )
 
     laws = _register(root)
-    plan.register = export.law_titles(root)
+    plan.register = powersheet.law_titles(root)
     existing = _existing(root, department)
     schemas = Schemas(root / "schema")
     rows = _merge_continuations(table, columns, plan)
@@ -268,7 +268,7 @@ def _record(
             [t for t in re.split(r"[,，、;；\n]+", _clean(values["target"])) if t.strip()]
         )
     basis = values.get("legal_basis", "")
-    unchanged = base.get("legal_basis") and basis == export.basis_lines(
+    unchanged = base.get("legal_basis") and basis == powersheet.basis_lines(
         base["legal_basis"], plan.register
     )
     if basis.strip() and not unchanged:
@@ -277,7 +277,7 @@ def _record(
         cell = values.get(key, "")
         if key not in columns or not cell.strip():
             continue
-        if key in base and cell == export.COLUMNS[key](base, plan.register):
+        if key in base and cell == powersheet.COLUMNS[key](base, plan.register):
             continue  # as exported: keep the value, with what the cell does not show (a note, a step)
         parsed = parse(cell, number, plan)
         if parsed:

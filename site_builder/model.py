@@ -277,10 +277,7 @@ def load(
         dataset.keep(CONFIG, config.source)
     for rel, raw in schemas.files.items():
         dataset.keep(rel, raw)
-    dataset.field_titles = {
-        kind: {key: prop.get("title", key) for key, prop in doc.get("properties", {}).items()}
-        for kind, doc in schemas.documents.items()
-    }
+    dataset.field_titles = {kind: schemas.titles.of(kind) for kind in schemas.documents}
     power_paths: dict[str, str] = {}
     for (kind, rel), (data, found, errors) in zip(
         files,

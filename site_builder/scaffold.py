@@ -15,7 +15,7 @@ from site_builder import model, sources
 from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.fmt import _deref, schema_header
-from site_builder.schemas import Schemas
+from site_builder.schemas import Schemas, field_text
 
 _MAX_DEPTH = 4
 
@@ -122,10 +122,9 @@ def _lines(
         if depth == 0 and key in _CATEGORY_BLOCKS and _CATEGORY_BLOCKS[key] != category:
             continue
         sub_resolved, sub_doc = _deref(sub, docs, doc)
-        title = sub.get("title") or sub_resolved.get("title", key)
-        description = sub.get("description") or sub_resolved.get("description", "")
+        text = field_text(sub, sub_resolved, key)
         need = "必填" if key in required else "应填" if key in advised else "可选"
-        out.append(f"{pad}# {title}（{need}）：{description}\n")
+        out.append(f"{pad}# {text.title}（{need}）：{text.description}\n")
         if key in values:
             out += _value_lines(key, values[key], pad)
         elif key in required or key in advised:
@@ -195,7 +194,7 @@ def _example_object(
     lines = []
     for key, sub in schema.get("properties", {}).items():
         resolved, sub_doc = _deref(sub, docs, doc)
-        title = sub.get("title") or resolved.get("title", key)
+        title = field_text(sub, resolved, key).title
         pad = "  " * level
         if resolved.get("type") == "object" and level < _MAX_DEPTH:
             lines.append(f"{pad}{key}:    # {title}")

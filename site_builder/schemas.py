@@ -1,6 +1,8 @@
 """Validate records against the JSON Schemas in ``schema/``: the only module that imports jsonschema.
 
 Messages are written for department staff, in Chinese, and name the field and the fix.
+It is also the one reader of the schemas' field titles and descriptions (``FieldTitles``),
+which name the fields on the pages, in the downloads, in the workbook and in a diff.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +74,8 @@ class Schemas:
                 registry = registry.with_resource(path.name, Resource.from_contents(doc))
         except (OSError, ValueError) as exc:
             raise SiteBuilderError(f"无法读取 JSON Schema（{schema_dir}）：{exc}") from exc
+        # The documents as written, for their titles (``documents`` may narrow the categories).
+        self.titles = FieldTitles(dict(self.documents))
         missing = [k for k in KINDS if k not in self.documents]
         if missing:
             raise SiteBuilderError(
@@ -335,3 +340,103 @@ def _condition(e: ValidationError, root: dict[str, Any]) -> str:
                 parts.append(f"{field} {'为' if path[i] == 'then' else '不为'}“{shown}”")
             return f"（{'且'.join(parts)}时）" if parts else ""
     return ""
+
+
+# --- field titles ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldText:
+    """What a schema says about one field, for people: its title and its description."""
+
+    title: str
+    description: str
+
+
+def field_text(node: Mapping[str, Any], resolved: Mapping[str, Any], name: str) -> FieldText:
+    """The text of a property ``node`` whose ``$ref`` leads to ``resolved`` (``node`` itself
+    without one): the property's own words first, then its target's; untitled, its ``name``."""
+    return FieldText(
+        str(node.get("title") or resolved.get("title", name)),
+        str(node.get("description") or resolved.get("description", "")),
+    )
+
+
+class FieldTitles:
+    """The titles of the fields of each kind of record, from the schema documents by kind
+    (``"power"`` for ``power.schema.json``), following ``$ref`` across the documents."""
+
+    def __init__(self, documents: Mapping[str, Any]) -> None:
+        self.documents = documents
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, bytes]) -> FieldTitles:
+        """From the schema files as the build read them (``"schema/<name>"``: bytes)."""
+        return cls(
+            {
+                rel.removeprefix("schema/").removesuffix(".schema.json"): json.loads(raw)
+                for rel, raw in sorted(files.items())
+                if rel.startswith("schema/")
+            }
+        )
+
+    @classmethod
+    def read(cls, schema_dir: Path, kinds: Iterable[str]) -> FieldTitles:
+        """From the files ``<kind>.schema.json`` in ``schema_dir``, leniently: a kind whose file
+        is missing or is no JSON has no titles (a diff or an export goes on without them)."""
+        documents = {}
+        for kind in kinds:
+            try:
+                documents[kind] = json.loads(
+                    (schema_dir / f"{kind}.schema.json").read_text(encoding="utf-8")
+                )
+            except (OSError, ValueError):
+                continue
+        return cls(documents)
+
+    def _properties(self, kind: str) -> dict[str, Any]:
+        doc = self.documents.get(kind)
+        props = doc.get("properties", {}) if isinstance(doc, dict) else {}
+        return props if isinstance(props, dict) else {}
+
+    def titled(self, kind: str) -> dict[str, str]:
+        """The top-level fields of ``kind`` that have a title, in the schema's order."""
+        return {
+            key: str(prop["title"])
+            for key, prop in self._properties(kind).items()
+            if isinstance(prop, dict) and "title" in prop
+        }
+
+    def of(self, kind: str) -> dict[str, str]:
+        """Every top-level field of ``kind`` under its title, or under its name when untitled."""
+        titled = self.titled(kind)
+        return {key: titled.get(key, key) for key in self._properties(kind)}
+
+    def deref(self, node: dict[str, Any], kind: str) -> tuple[dict[str, Any], str]:
+        """The schema ``node`` of document ``kind`` stands for, following each ``$ref``, and
+        the kind of the document it is in."""
+        while "$ref" in node:
+            target, _, pointer = node["$ref"].partition("#")
+            kind = target.removesuffix(".schema.json") if target else kind
+            node = self.documents[kind]
+            for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
+                node = node[part]
+        return node, kind
+
+    def trail(self, dotted: str) -> list[FieldText]:
+        """The text of each field along ``kind.field.field…`` (through lists to their items);
+        a property's own title or description wins over its ``$ref`` target's."""
+        kind, *path = dotted.split(".")
+        node: dict[str, Any] = self.documents[kind]
+        texts = []
+        for part in path:
+            resolved, kind = self.deref(node, kind)
+            while resolved.get("type") == "array" and "items" in resolved:
+                resolved, kind = self.deref(resolved["items"], kind)
+            node = resolved["properties"][part]
+            target, _ = self.deref(node, kind)
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            texts.append(
+                FieldText(str(merged.get("title", "")), str(merged.get("description", "")))
+            )
+        return texts

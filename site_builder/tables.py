@@ -9,14 +9,14 @@ one definition, so they cannot drift apart.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from site_builder import urls
 from site_builder.model import Record, resolve_flow
 from site_builder.pages import Site
+from site_builder.schemas import FieldTitles
 
 Cell = str | int | float | None
 
@@ -330,7 +330,7 @@ def _change_columns() -> tuple[Column, ...]:
 def _change_rows(site: Site) -> list[tuple[Any, str, str]]:
     rows = []
     for c in site.changes:
-        titles = site.ds.field_titles.get(c.record[0], {})
+        titles = site.field_titles(c.record[0])
         fields = "；".join(
             titles.get(f.field, "所属部门" if f.field == "department" else f.field)
             for f in c.fields
@@ -578,55 +578,21 @@ TABLES: tuple[Table, ...] = (
 # --- schema titles -------------------------------------------------------------------
 
 
-class SchemaTitles:
-    """Titles and descriptions of schema fields, following ``$ref`` across the schema files."""
-
-    def __init__(self, files: Mapping[str, bytes]) -> None:
-        """``files``: the schema files as the build read them ("schema/<name>": bytes)."""
-        self.docs: dict[str, dict[str, Any]] = {
-            rel.removeprefix("schema/"): json.loads(raw)
-            for rel, raw in sorted(files.items())
-            if rel.startswith("schema/")
-        }
-
-    def _deref(self, node: dict[str, Any], doc: str) -> tuple[dict[str, Any], str]:
-        while "$ref" in node:
-            target, _, pointer = node["$ref"].partition("#")
-            doc = target or doc
-            node = self.docs[doc]
-            for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
-                node = node[part]
-        return node, doc
-
-    def trail(self, dotted: str) -> list[dict[str, Any]]:
-        """The schema nodes along ``kind.field.field…``, each before and after ``$ref``."""
-        kind, *path = dotted.split(".")
-        doc = f"{kind}.schema.json"
-        node = self.docs[doc]
-        nodes = []
-        for part in path:
-            resolved, doc = self._deref(node, doc)
-            while resolved.get("type") == "array" and "items" in resolved:
-                resolved, doc = self._deref(resolved["items"], doc)
-            node = resolved["properties"][part]
-            target, _ = self._deref(node, doc)
-            nodes.append({**target, **{k: v for k, v in node.items() if k != "$ref"}})
-        return nodes
-
-    def describe(self, column: Column) -> ColumnDoc:
-        if not column.field:
-            return ColumnDoc(column.name, column.type, column.title, column.description, "")
-        nodes = self.trail(column.field)
-        named = nodes[-column.depth :]
-        title = column.title or "·".join(str(n.get("title", "")) for n in named)
-        leaf = str(nodes[-1].get("description", ""))
-        if column.depth > 1:
-            leaf = f"{nodes[-2].get('title', '')}：{leaf}"
-        description = column.description or "".join(x for x in (leaf, column.note) if x)
-        return ColumnDoc(column.name, column.type, title, description, column.field)
+def _describe(titles: FieldTitles, column: Column) -> ColumnDoc:
+    """The column's documentation: its own words, or the titles along its schema field."""
+    if not column.field:
+        return ColumnDoc(column.name, column.type, column.title, column.description, "")
+    texts = titles.trail(column.field)
+    named = texts[-column.depth :]
+    title = column.title or "·".join(t.title for t in named)
+    leaf = texts[-1].description
+    if column.depth > 1:
+        leaf = f"{texts[-2].title}：{leaf}"
+    description = column.description or "".join(x for x in (leaf, column.note) if x)
+    return ColumnDoc(column.name, column.type, title, description, column.field)
 
 
 def dictionary(site: Site) -> dict[str, list[ColumnDoc]]:
     """Every table's columns with their Chinese titles and descriptions."""
-    titles = SchemaTitles(site.ds.files)
-    return {t.name: [titles.describe(c) for c in t.columns] for t in TABLES}
+    titles = FieldTitles.from_files(site.ds.files)
+    return {t.name: [_describe(titles, c) for c in t.columns] for t in TABLES}

@@ -13,13 +13,13 @@ import pytest
 import yaml
 from conftest import LICENCE, PENALTY, Repo
 
-from site_builder import export
+from site_builder import export, powersheet
 
 
 def _sheet(data: bytes) -> Any:
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == [export.SHEET]
-    return book[export.SHEET]
+    assert book.sheetnames == [powersheet.SHEET]
+    return book[powersheet.SHEET]
 
 
 def test_export_headers_rows_and_records(repo: Repo, tmp_path: Path) -> None:
@@ -31,9 +31,9 @@ def test_export_headers_rows_and_records(repo: Repo, tmp_path: Path) -> None:
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     header = rows[0]
     # Chinese headers: the first synonym of each field in import_headers.yaml, then the record.
-    fields = [key for key, _ in export.headers(repo.root)]
+    fields = [key for key, _ in powersheet.headers(repo.root)]
     assert header[-1] == "完整记录（请勿修改）"
-    assert header[: len(fields)] == [title for _, title in export.headers(repo.root)]
+    assert header[: len(fields)] == [title for _, title in powersheet.headers(repo.root)]
     assert "职权名称" in header and "法律依据" in header and "职权类别" in header
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["A"].width >= 8
