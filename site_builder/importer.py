@@ -211,46 +211,16 @@ def _record(
     configured: tuple[str, ...],
     laws: dict[str, dict[str, Any]],
 ) -> dict[str, Any] | None:
-    base: dict[str, Any] = {}
-    raw_json = values.get("record", "").strip()
-    if raw_json:
-        try:
-            loaded = json.loads(raw_json)
-        except ValueError:
-            plan.notes.append(f"第 {number} 行“完整记录”列不是有效的 JSON，已忽略该列")
-        else:
-            if isinstance(loaded, dict):
-                base = loaded
+    """The power of one row, starting from its whole-record column (None: the row is
+    skipped, with the reason in ``plan.skipped``)."""
+    base = _whole_record(plan, number, values)
     name = _clean(values.get("name", "")) or str(base.get("name", ""))
     if not name:
         plan.skipped.append((number, "职权名称为空"))
         return None
-    raw_category = _clean(values.get("category", ""))
-    if raw_category:
-        category = _category(raw_category, code_table)
-        if category is None:
-            plan.skipped.append(
-                (
-                    number,
-                    f"职权类别“{raw_category}”无法识别（编码表：{plan.codes}）：请填写类别名称，或用 --codes 指定编码表",
-                )
-            )
-            return None
-    else:
-        category = str(base.get("category", ""))
-        if not category:
-            plan.skipped.append((number, "职权类别为空"))
-            return None
-    if category not in configured:
-        plan.skipped.append(
-            (
-                number,
-                f"职权类别“{category}”（表中为“{raw_category}”）不在本站 site.yaml 的类别中，未导入；"
-                f"如需导入，请先在 site.yaml 的 categories 中增加该类别",
-            )
-        )
+    category = _row_category(plan, number, values, base, code_table, configured)
+    if category is None:
         return None
-
     record = copy.deepcopy(base)
     record["name"] = name
     record["category"] = category
@@ -284,13 +254,69 @@ def _record(
             record[key] = parsed
     record.setdefault("disclosure", {"public": True})
     record.setdefault("status", "在用")
+    _note_missing(plan, record)
+    return record
+
+
+def _whole_record(plan: ImportPlan, number: int, values: dict[str, str]) -> dict[str, Any]:
+    """The row's whole-record column (as export writes it), or {} when it has none."""
+    raw_json = values.get("record", "").strip()
+    if raw_json:
+        try:
+            loaded = json.loads(raw_json)
+        except ValueError:
+            plan.notes.append(f"第 {number} 行“完整记录”列不是有效的 JSON，已忽略该列")
+        else:
+            if isinstance(loaded, dict):
+                return loaded
+    return {}
+
+
+def _row_category(
+    plan: ImportPlan,
+    number: int,
+    values: dict[str, str],
+    base: dict[str, Any],
+    code_table: dict[str, str],
+    configured: tuple[str, ...],
+) -> str | None:
+    """The row's category, read through the code table (None: the row is skipped)."""
+    raw_category = _clean(values.get("category", ""))
+    if raw_category:
+        category = _category(raw_category, code_table)
+        if category is None:
+            plan.skipped.append(
+                (
+                    number,
+                    f"职权类别“{raw_category}”无法识别（编码表：{plan.codes}）：请填写类别名称，或用 --codes 指定编码表",
+                )
+            )
+            return None
+    else:
+        category = str(base.get("category", ""))
+        if not category:
+            plan.skipped.append((number, "职权类别为空"))
+            return None
+    if category not in configured:
+        plan.skipped.append(
+            (
+                number,
+                f"职权类别“{category}”（表中为“{raw_category}”）不在本站 site.yaml 的类别中，未导入；"
+                f"如需导入，请先在 site.yaml 的 categories 中增加该类别",
+            )
+        )
+        return None
+    return category
+
+
+def _note_missing(plan: ImportPlan, record: dict[str, Any]) -> None:
+    """Note the fields the record still lacks that every power (or its category) needs."""
     needed = ["content", "legal_basis"]
-    if category in REQUIRED_BY_CATEGORY:
-        needed.append(REQUIRED_BY_CATEGORY[category])
+    if record["category"] in REQUIRED_BY_CATEGORY:
+        needed.append(REQUIRED_BY_CATEGORY[record["category"]])
     for key in needed:
         if not record.get(key):
             plan.missing.setdefault(key, []).append(record["id"])
-    return record
 
 
 _LIMIT = re.compile(

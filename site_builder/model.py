@@ -291,31 +291,13 @@ def load(
         problems += errors
         if kind == "jurisdictions":
             if not errors:
-                for i, item in enumerate(data["jurisdictions"]):
-                    why = slugs.problem(item["id"])
-                    if why is not None:  # its id names its page: jurisdictions/<id>/
-                        problems.append(_unsafe(rel, ("jurisdictions", i, "id"), item["id"], why))
-                        continue
-                    dataset.jurisdictions.setdefault(item["id"], item)
+                problems += _gather_jurisdictions(dataset, rel, data)
             continue
         expected = _expected_id(kind, rel)
-        declared = data.get("id") if isinstance(data, dict) else None
-        if isinstance(declared, str) and declared != expected:
-            what = "文件夹名" if kind == "department" else "文件名"
-            rename = (
-                f"{what}只能使用小写英文字母、数字和连字符，请把{what}改为“{declared}”。"
-                if _ID.match(declared) and not _ID.match(expected)
-                else ""
-            )
-            problems.append(
-                error(
-                    rel,
-                    ("id",),
-                    f"标识“{declared}”与{what}“{expected}”不一致：两者必须相同。{rename}",
-                    "id-mismatch",
-                )
-            )
-            errors.append(problems[-1])
+        mismatch = _id_mismatch(kind, rel, data, expected)
+        if mismatch is not None:
+            problems.append(mismatch)
+            errors.append(mismatch)
         department = Path(rel).parts[2] if kind in ("power", "department") else ""
         if kind == "power" and expected in power_paths:
             # Ids are file names, so only powers in two department folders can collide.
@@ -339,6 +321,37 @@ def load(
             record = Record(kind, expected, rel, data, department)
             getattr(dataset, _COLLECTIONS[kind])[expected] = record
     return dataset, problems
+
+
+def _gather_jurisdictions(dataset: Dataset, rel: str, data: Any) -> list[Problem]:
+    """Keep the valid file's jurisdictions (the first of an id); a problem for each unsafe id."""
+    problems = []
+    for i, item in enumerate(data["jurisdictions"]):
+        why = slugs.problem(item["id"])
+        if why is not None:  # its id names its page: jurisdictions/<id>/
+            problems.append(_unsafe(rel, ("jurisdictions", i, "id"), item["id"], why))
+            continue
+        dataset.jurisdictions.setdefault(item["id"], item)
+    return problems
+
+
+def _id_mismatch(kind: str, rel: str, data: Any, expected: str) -> Problem | None:
+    """The problem of a record whose id is not its file's (or folder's) name, if it is not."""
+    declared = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(declared, str) or declared == expected:
+        return None
+    what = "文件夹名" if kind == "department" else "文件名"
+    rename = (
+        f"{what}只能使用小写英文字母、数字和连字符，请把{what}改为“{declared}”。"
+        if _ID.match(declared) and not _ID.match(expected)
+        else ""
+    )
+    return error(
+        rel,
+        ("id",),
+        f"标识“{declared}”与{what}“{expected}”不一致：两者必须相同。{rename}",
+        "id-mismatch",
+    )
 
 
 def _unsafe(rel: str, pointer: tuple[str | int, ...], value: str, why: str) -> Problem:

@@ -15,8 +15,6 @@ WAITING = {
     "charts.bar_chart",
     "flowchart._layout",
     "history._commit_changes",
-    "importer._record",
-    "model.load",
 }
 
 
