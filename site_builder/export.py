@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from site_builder import history, sources, spreadsheet, tablefiles
+from site_builder import gitstore, sources, spreadsheet, tablefiles
 from site_builder.archive import stamp
 from site_builder.errors import UsageError
 from site_builder.model import DEPARTMENTS, LAWS
@@ -91,7 +91,7 @@ def law_titles(root: Path) -> dict[str, dict[str, Any]]:
 
 def source_time(root: Path) -> datetime:
     """The time the workbook stands for: SOURCE_DATE_EPOCH, the HEAD commit's time, or 1980."""
-    return stamp(history.head_time(root))
+    return stamp(gitstore.head_time(root))
 
 
 # --- the columns ---------------------------------------------------------------------

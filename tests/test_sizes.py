@@ -12,9 +12,6 @@ from conftest import PROJECT
 LIMIT = 80
 # Still to be split, as issue #16 names them (or found since): module.function.
 WAITING = {
-    "charts.bar_chart",
-    "flowchart._layout",
-    "history._commit_changes",
     "importer._record",
     "model.load",
 }
