@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, history, manifest, render, search, tree
+from site_builder import cache, gitstore, manifest, render, search, tree
 from site_builder.errors import Problem
 from site_builder.history import Published
 from site_builder.model import Dataset
@@ -32,7 +32,7 @@ def cache_dir(root: Path) -> Path | None:
     file) was not made here: it could map a file's bytes to other data, or forge the
     history. Such a cache is neither read nor written, and the build says so.
     """
-    return None if history.tracks(root, cache.FOLDER) else cache.folder(root)
+    return None if gitstore.tracks(root, cache.FOLDER) else cache.folder(root)
 
 
 def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:

@@ -6,7 +6,7 @@ departments, laws and standard flows added, removed and changed field by field;
 the problems that HEAD introduces (compared without line numbers, so an edit that
 only shifts lines introduces nothing); the departments touched and who must review.
 ``markdown()`` and ``to_json()`` format it. Nothing here prints or imports pygit2:
-revisions are read through ``history``.
+revisions are read through ``gitstore``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import build, history, model, report, sources
+from site_builder import build, gitstore, model, report, sources
+from site_builder.changes import FieldChange
 from site_builder.errors import DataError, Problem, Severity
 from site_builder.schemas import FieldTitles
 
@@ -48,21 +49,6 @@ class Side:
     @property
     def label(self) -> str:
         return f"{self.revision}（{self.commit[:7]}）" if self.commit else self.revision
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One top-level field of a record that differs.
-
-    ``old``/``new`` show short values (``None`` when the field is absent or too long
-    to show); ``detail`` describes long values by their size (``已修改（3 项 → 4 项）``).
-    """
-
-    field: str
-    title: str
-    old: str | None
-    new: str | None
-    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,7 +167,7 @@ def _snapshot(root: Path) -> _Snapshot:
         data = source.data if source is not None else None
         # Two powers with one id (in two departments): keep the first, as the model does.
         snap.records.setdefault(kind, {}).setdefault(record_id, (rel, data))
-    for name in history.SOURCES:
+    for name in gitstore.SOURCES:
         path = root / name
         if path.is_file():
             snap.files[name] = path.read_bytes()
@@ -202,7 +188,7 @@ def _snapshot(root: Path) -> _Snapshot:
 def _revision(root: Path, revision: str) -> Iterator[tuple[Path, Side]]:
     """Export ``revision`` into a temporary folder (no checkout); yield its root and side."""
     with tempfile.TemporaryDirectory(prefix="site-builder-diff-") as tmp:
-        site, commit = history.export_revision(root, revision, Path(tmp))
+        site, commit = gitstore.export_revision(root, revision, Path(tmp))
         yield site, Side(revision, commit)
 
 
@@ -298,7 +284,7 @@ def _changes(kind: str, old: _Snapshot, new: _Snapshot) -> Changes:
         fields = list(_field_changes(old_data, data, titles))
         old_dept, dept = _department_of(kind, old_path), _department_of(kind, path)
         if old_dept != dept:
-            fields.insert(0, FieldChange("department", "所属部门", old_dept, dept))
+            fields.insert(0, FieldChange("department", old_dept, dept, title="所属部门"))
         if not fields:
             continue
         change = RecordChange(kind, record_id, _name(data, record_id), path, dept, tuple(fields))
@@ -316,10 +302,11 @@ def _field_changes(old: Any, new: Any, titles: dict[str, str]) -> Iterator[Field
         if old != new:
             yield FieldChange(
                 "（整个文件）",
-                "",
-                None,
-                None,
-                "文件无法解析" if new is None else "文件已可解析" if old is None else "已修改",
+                detail="文件无法解析"
+                if new is None
+                else "文件已可解析"
+                if old is None
+                else "已修改",
             )
         return
     keys = [*old.keys(), *(k for k in new if k not in old)]
@@ -330,13 +317,13 @@ def _field_changes(old: Any, new: Any, titles: dict[str, str]) -> Iterator[Field
         title = titles.get(str(key), "")
         short_a, short_b = _short(a) if key in old else None, _short(b) if key in new else None
         if (key not in old or short_a is not None) and (key not in new or short_b is not None):
-            yield FieldChange(str(key), title, short_a, short_b)
+            yield FieldChange(str(key), short_a, short_b, title=title)
         elif key not in old:
-            yield FieldChange(str(key), title, None, None, f"新增（{_size(b)}）")
+            yield FieldChange(str(key), title=title, detail=f"新增（{_size(b)}）")
         elif key not in new:
-            yield FieldChange(str(key), title, None, None, f"删除（原 {_size(a)}）")
+            yield FieldChange(str(key), title=title, detail=f"删除（原 {_size(a)}）")
         else:
-            yield FieldChange(str(key), title, None, None, f"已修改（{_size(a)} → {_size(b)}）")
+            yield FieldChange(str(key), title=title, detail=f"已修改（{_size(a)} → {_size(b)}）")
 
 
 def _order(key: Any, titles: dict[str, str]) -> int:

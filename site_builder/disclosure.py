@@ -3,8 +3,9 @@
 Disclosure is the rule, withholding the exception: a power is public unless its
 ``disclosure`` says ``public: false``. Two readers share this: the records of a build
 (``model.Record.public``, schema-valid, so ``public`` is always there), and the old
-records the history reads from git's objects (``history.py``), which may predate the
-field or not parse; what counts there when the field cannot be read is history's rule.
+records the trail reads from git's objects (``changes.py``), which may predate the
+field or not parse; what counts there when the field cannot be read is the trail's rule
+(``changes.was_public``).
 """
 
 from __future__ import annotations

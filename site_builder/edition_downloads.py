@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import download_pages, history, report, urls
+from site_builder import download_pages, gitstore, history, report, urls
 from site_builder.config import load_config
 from site_builder.errors import DataError, Problem, warning
 from site_builder.model import Dataset
@@ -41,7 +41,7 @@ def make(root: Path, git: history.Published, dataset: Dataset) -> EditionDownloa
     problems: list[Problem] = []
     for edition in git.editions:
         with tempfile.TemporaryDirectory(prefix="site-builder-edition-") as tmp:
-            site_root, _ = history.export_revision(root, edition.commit, Path(tmp))
+            site_root, _ = gitstore.export_revision(root, edition.commit, Path(tmp))
             try:
                 checked = check_repository(site_root)
             except DataError as exc:

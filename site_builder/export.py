@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from site_builder import history, tablefiles
+from site_builder import gitstore, tablefiles
 from site_builder.archive import stamp
 from site_builder.powersheet import (
     COLUMNS,
@@ -38,7 +38,7 @@ class Export:
 
 def source_time(root: Path) -> datetime:
     """The time the workbook stands for: SOURCE_DATE_EPOCH, the HEAD commit's time, or 1980."""
-    return stamp(history.head_time(root))
+    return stamp(gitstore.head_time(root))
 
 
 def export_department(root: Path, department: str) -> Export:

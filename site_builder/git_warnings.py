@@ -4,7 +4,7 @@ could not read (nothing to fix: the data now is not affected)."""
 
 from __future__ import annotations
 
-from site_builder import history
+from site_builder import changes, history
 from site_builder.errors import Problem, warning
 
 
@@ -26,13 +26,13 @@ def past_problems(git: history.Published) -> list[Problem]:
     out = []
     for (commit, date), found in by_commit.items():
         said = []
-        if history.UNREADABLE_FILE in found:
+        if changes.UNREADABLE_FILE in found:
             said.append(
-                f"文件 {'、'.join(found[history.UNREADABLE_FILE])} 无法读取"
+                f"文件 {'、'.join(found[changes.UNREADABLE_FILE])} 无法读取"
                 "（不是 UTF-8 编码的 YAML，或嵌套过深）：修改记录中这次修改不列出无法读取的字段"
             )
-        if history.SUBMODULE in found:
-            said.append(f"{'、'.join(found[history.SUBMODULE])} 是子模块，其内容不会发布")
+        if changes.SUBMODULE in found:
+            said.append(f"{'、'.join(found[changes.SUBMODULE])} 是子模块，其内容不会发布")
         message = (
             f"历史提交 {commit[:8]}（{date}）中，{'；'.join(said)}。"
             "这是旧提交的内容，现在的数据不受影响，无需处理。"

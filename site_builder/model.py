@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, history, manifest, parallel, slugs, sources, textrules, tree
+from site_builder import cache, gitstore, manifest, parallel, slugs, sources, textrules, tree
 from site_builder.config import CONFIG_FILE as CONFIG
 from site_builder.config import SiteConfig
 from site_builder.disclosure import is_public
@@ -158,7 +158,7 @@ class Dataset:
         """Remember the bytes of a file read that is published as read (site.yaml, a schema)."""
         self.files[rel] = raw
         self.digests[rel] = manifest.digest(raw)
-        self.blobs[rel] = history.blob_id(raw)
+        self.blobs[rel] = gitstore.blob_id(raw)
 
 
 def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
@@ -236,7 +236,7 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
 def _submodules(root: Path) -> list[str]:
     """Submodules under data/: gitlinks in git, and folders holding a repository of their own
     (a ``.git`` file or folder: an initialised submodule, or a repository copied in)."""
-    found = set(history.gitlinks(root, DATA))
+    found = set(gitstore.gitlinks(root, DATA))
     for current, dirs, files in os.walk(root / DATA, followlinks=False):
         if ".git" in dirs or ".git" in files:
             found.add(Path(current).relative_to(root).as_posix())
@@ -387,7 +387,7 @@ def _checked_files(
             results.append((None, problems, []))
             continue
         digests[rel] = manifest.digest(raw)
-        blobs[rel] = history.blob_id(raw)
+        blobs[rel] = gitstore.blob_id(raw)
         hit = entries.get(f"{kind}:{rel}", digests[rel])
         results.append(_from_json(hit) if hit is not None else None)
         if hit is None:

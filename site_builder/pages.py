@@ -16,8 +16,11 @@ from typing import Any
 from pypinyin import Style, lazy_pinyin
 
 from site_builder import urls
+from site_builder.changes import Change
+from site_builder.editions import Edition
 from site_builder.errors import Problem, SiteBuilderError, warning
-from site_builder.history import Change, Edition, Published, source_date_epoch
+from site_builder.gitstore import source_date_epoch
+from site_builder.history import Published
 from site_builder.model import Dataset, Record, resolve_flow
 from site_builder.slugs import collision_key, edition_problem, edition_slug
 

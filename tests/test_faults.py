@@ -24,7 +24,9 @@ from typing import IO, Any
 import pytest
 from conftest import LICENCE, PENALTY, PROJECT, Git, Repo
 
-from site_builder import history, output
+from site_builder import output
+from site_builder.trail import trail as read_trail
+from site_builder.trail_cache import CACHE_FILE
 
 CACHE = ".cache/history"
 WAITING = "另一个构建正在写入"
@@ -513,14 +515,14 @@ def storied(git: Git, tmp_path: Path) -> tuple[Git, Path]:
     assert run_build(g.repo.root, reference).returncode == 0
     cache = g.repo.root / CACHE
     shutil.rmtree(cache)
-    history.trail(g.repo.root, middle, cache=cache)
-    history.trail(g.repo.root, cache=cache)
+    read_trail(g.repo.root, middle, cache=cache)
+    read_trail(g.repo.root, cache=cache)
     assert len(segments(cache)) == 2
     return g, reference
 
 
 def index(cache: Path) -> dict[str, object]:
-    doc = json.loads((cache / history.CACHE_FILE).read_text(encoding="utf-8"))
+    doc = json.loads((cache / CACHE_FILE).read_text(encoding="utf-8"))
     assert isinstance(doc, dict)
     return doc
 
@@ -532,7 +534,7 @@ def segments(cache: Path) -> list[Path]:
 
 
 def rewrite_index(cache: Path, **changes: object) -> None:
-    (cache / history.CACHE_FILE).write_text(json.dumps({**index(cache), **changes}), "utf-8")
+    (cache / CACHE_FILE).write_text(json.dumps({**index(cache), **changes}), "utf-8")
 
 
 def replace_with_folder(path: Path) -> None:
@@ -565,7 +567,7 @@ def foreign_segment(cache: Path, tmp_path: Path) -> None:
     g.commit("另一个仓库")
     g.pull_request(5, "另一个仓库的修改", lambda: repo.power(LICENCE, name="另一个仓库改名"))
     theirs = tmp_path / "other-cache"
-    history.trail(other, cache=theirs)
+    read_trail(other, cache=theirs)
     [segment] = segments(theirs)
     shutil.copy(segment, segments(cache)[-1])
 
@@ -592,17 +594,17 @@ CACHE_FAULTS: dict[str, Callable[[Path, Path], object]] = {
     "segment of another repository": foreign_segment,
     "folder in place of a segment": lambda c, t: replace_with_folder(segments(c)[0]),
     "unreadable segment": lambda c, t: segments(c)[0].chmod(0),
-    "empty index": lambda c, t: (c / history.CACHE_FILE).write_bytes(b""),
-    "garbage index": lambda c, t: (c / history.CACHE_FILE).write_bytes(b"\xff{[\x00"),
-    "index not an object": lambda c, t: (c / history.CACHE_FILE).write_text("[1, 2]", "utf-8"),
+    "empty index": lambda c, t: (c / CACHE_FILE).write_bytes(b""),
+    "garbage index": lambda c, t: (c / CACHE_FILE).write_bytes(b"\xff{[\x00"),
+    "index not an object": lambda c, t: (c / CACHE_FILE).write_text("[1, 2]", "utf-8"),
     "index of another version": lambda c, t: rewrite_index(c, version=1),
     "index with a head of the wrong type": lambda c, t: rewrite_index(c, head=42),
     "index with malformed renames": lambda c, t: rewrite_index(c, renamed=[["power"]]),
     "index with segments not a list": lambda c, t: rewrite_index(c, segments="segment-x.json"),
     "index pointing to a missing segment": lambda c, t: missing_segment(c),
     "index with a head not in the history": lambda c, t: rewrite_index(c, head="1" * 40),
-    "folder in place of the index": lambda c, t: replace_with_folder(c / history.CACHE_FILE),
-    "unreadable index": lambda c, t: (c / history.CACHE_FILE).chmod(0),
+    "folder in place of the index": lambda c, t: replace_with_folder(c / CACHE_FILE),
+    "unreadable index": lambda c, t: (c / CACHE_FILE).chmod(0),
     "file in place of the cache folder": lambda c, t: file_for_folder(c),
 }
 
@@ -623,10 +625,10 @@ def test_a_damaged_cache_is_detected_and_rebuilt(
     assert files(out) == files(reference)
     # Rebuilt: a valid index, exactly its segments, and the trail they hold is the true one.
     assert sorted(p.name for p in cache.iterdir()) == sorted(
-        [history.CACHE_FILE, *(p.name for p in segments(cache))]
+        [CACHE_FILE, *(p.name for p in segments(cache))]
     )
     assert index(cache)["head"] == str(git.git.head.target)
-    cached, fresh = history.trail(root, cache=cache), history.trail(root)
+    cached, fresh = read_trail(root, cache=cache), read_trail(root)
     assert cached is not None and fresh is not None
     assert cached.changes == fresh.changes and cached.renamed == fresh.renamed
     again = tmp_path / "again"

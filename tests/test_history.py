@@ -9,17 +9,22 @@ from pathlib import Path
 import pytest
 from conftest import LICENCE, PENALTY, Git, Repo
 
-from site_builder import history
+from site_builder import gitstore
+from site_builder.changes import LONG, Change
+from site_builder.errors import UsageError
+from site_builder.trail import change_title, pull_request
+from site_builder.trail import trail as read_trail
+from site_builder.trail_cache import CACHE_FILE, TrailCache
 
 
-def changes(root: Path, kind: str, rid: str, cache: Path | None = None) -> list[history.Change]:
-    trail = history.trail(root, cache=cache)
+def changes(root: Path, kind: str, rid: str, cache: Path | None = None) -> list[Change]:
+    trail = read_trail(root, cache=cache)
     assert trail is not None
     return trail.of(kind, rid)
 
 
 def test_not_a_repository_has_no_trail(repo: Repo) -> None:
-    assert history.trail(repo.root) is None
+    assert read_trail(repo.root) is None
 
 
 def test_initial_commit_adds_every_record(git: Git) -> None:
@@ -122,7 +127,7 @@ def test_a_renamed_power_keeps_its_history(git: Git) -> None:
         git.repo.power(LICENCE, id="zq-a-xk-100")
 
     git.pull_request(7, "调整事项标识", rename)
-    trail = history.trail(git.repo.root)
+    trail = read_trail(git.repo.root)
     assert trail is not None
     renamed, added = trail.of("power", "zq-a-xk-100")
     assert [(f.field, f.old, f.new) for f in renamed.fields] == [
@@ -146,19 +151,17 @@ def test_long_values_are_recorded_without_their_text(git: Git) -> None:
         8, "改写内容", lambda: git.repo.power(LICENCE, content="很长的职权内容。" * 40)
     )
     [field] = changes(git.repo.root, "power", "zq-a-xk-001")[0].fields
-    assert (
-        field.field == "content" and field.new == history.LONG and field.old == LICENCE["content"]
-    )
+    assert field.field == "content" and field.new == LONG and field.old == LICENCE["content"]
 
 
 def test_cache_gives_the_same_trail_and_updates_incrementally(git: Git, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     git.pull_request(1, "第一次修改", lambda: git.repo.power(LICENCE, name="改名一"))
-    first = history.trail(git.repo.root, cache=cache)
-    assert first is not None and (cache / history.CACHE_FILE).is_file()
+    first = read_trail(git.repo.root, cache=cache)
+    assert first is not None and (cache / CACHE_FILE).is_file()
     git.pull_request(2, "第二次修改", lambda: git.repo.power(LICENCE, name="改名二"))
-    cached = history.trail(git.repo.root, cache=cache)
-    fresh = history.trail(git.repo.root)
+    cached = read_trail(git.repo.root, cache=cache)
+    fresh = read_trail(git.repo.root)
     assert cached is not None and fresh is not None
     assert cached.changes == fresh.changes and cached.head == fresh.head
     assert [c.pr for c in cached.of("power", "zq-a-xk-001")] == [2, 1, None]
@@ -168,20 +171,20 @@ def test_a_rewritten_history_is_read_again(git: Git, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     base = git.git.head.target
     git.pull_request(1, "将被改写的修改", lambda: git.repo.power(LICENCE, name="旧名"))
-    assert history.trail(git.repo.root, cache=cache) is not None
+    assert read_trail(git.repo.root, cache=cache) is not None
     # A force push: main now starts again from the base with a different change.
     git.git.references["refs/heads/main"].set_target(base)
     git.git.reset(base, git.pygit2.enums.ResetMode.HARD)
     git.pull_request(9, "改写后的修改", lambda: git.repo.power(LICENCE, name="新名"))
-    rewritten = history.trail(git.repo.root, cache=cache)
+    rewritten = read_trail(git.repo.root, cache=cache)
     assert rewritten is not None
     assert [c.pr for c in rewritten.of("power", "zq-a-xk-001")] == [9, None]
-    assert rewritten.changes == history.trail(git.repo.root).changes  # type: ignore[union-attr]
+    assert rewritten.changes == read_trail(git.repo.root).changes  # type: ignore[union-attr]
 
 
 def test_a_corrupt_cache_is_ignored(git: Git, tmp_path: Path) -> None:
-    (tmp_path / history.CACHE_FILE).write_text("{not json", encoding="utf-8")
-    trail = history.trail(git.repo.root, cache=tmp_path)
+    (tmp_path / CACHE_FILE).write_text("{not json", encoding="utf-8")
+    trail = read_trail(git.repo.root, cache=tmp_path)
     assert trail is not None and trail.changes
 
 
@@ -200,17 +203,17 @@ def test_a_corrupt_cache_is_ignored(git: Git, tmp_path: Path) -> None:
     ],
 )
 def test_pull_request_numbers_and_titles(message: str, number: int | None, title: str) -> None:
-    assert history.pull_request(message) == number
-    assert history.change_title(message) == title
+    assert pull_request(message) == number
+    assert change_title(message) == title
 
 
 def test_work_tree_reports_uncommitted_data(git: Git) -> None:
-    repo = history.open_repository(git.repo.root)
+    repo = gitstore.open_repository(git.repo.root)
     assert repo is not None
-    assert history.work_tree(repo, git.repo.root).uncommitted == ()
+    assert gitstore.work_tree(repo, git.repo.root).uncommitted == ()
     git.repo.power(PENALTY, name="未提交的修改")
     (git.repo.root / "templates/extra.html").write_text("x", encoding="utf-8")  # not data
-    assert history.work_tree(repo, git.repo.root).uncommitted == (
+    assert gitstore.work_tree(repo, git.repo.root).uncommitted == (
         "data/departments/zq-a/powers/zq-a-cf-001.yaml",
     )
 
@@ -218,40 +221,40 @@ def test_work_tree_reports_uncommitted_data(git: Git) -> None:
 def test_revisions_are_read_without_checkout(git: Git, tmp_path: Path) -> None:
     first = git.git.head.target
     git.pull_request(1, "改名", lambda: git.repo.power(LICENCE, name="新名字"))
-    repo = history.open_repository(git.repo.root)
+    repo = gitstore.open_repository(git.repo.root)
     assert repo is not None
-    out = history.export(repo, history.resolve(repo, str(first)), tmp_path / "old")
+    out = gitstore.export(repo, gitstore.resolve(repo, str(first)), tmp_path / "old")
     assert "某某许可" in (out / "data/departments/zq-a/powers/zq-a-xk-001.yaml").read_text(
         encoding="utf-8"
     )
     assert "新名字" in (git.repo.root / "data/departments/zq-a/powers/zq-a-xk-001.yaml").read_text(
         encoding="utf-8"
     )
-    with pytest.raises(history.UsageError):
-        history.resolve(repo, "no-such-revision")
+    with pytest.raises(UsageError):
+        gitstore.resolve(repo, "no-such-revision")
 
 
 def test_the_cache_is_read_back_not_recomputed(git: Git, tmp_path: Path) -> None:
     import json
 
     git.pull_request(1, "第一次修改", lambda: git.repo.power(LICENCE, name="改名一"))
-    first = history.trail(git.repo.root, cache=tmp_path)
+    first = read_trail(git.repo.root, cache=tmp_path)
     assert first is not None
     # Mark the cached copy: a trail that reads the cache returns the mark.
-    index = json.loads((tmp_path / history.CACHE_FILE).read_text(encoding="utf-8"))
+    index = json.loads((tmp_path / CACHE_FILE).read_text(encoding="utf-8"))
     [segment] = index["segments"]
     path = tmp_path / segment
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["commits"][0][5] = "来自缓存的标题"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    cached = history.trail(git.repo.root, cache=tmp_path)
+    cached = read_trail(git.repo.root, cache=tmp_path)
     assert cached is not None and cached.changes[0].title == "来自缓存的标题"
     assert [(c.name, c.public) for c in cached.changes] == [
         (c.name, c.public) for c in first.changes
     ]
     # New commits are added to the cached trail, not recomputed from scratch.
     git.pull_request(2, "第二次修改", lambda: git.repo.power(LICENCE, name="改名二"))
-    updated = history.trail(git.repo.root, cache=tmp_path)
+    updated = read_trail(git.repo.root, cache=tmp_path)
     assert updated is not None
     assert [c.title for c in updated.of("power", "zq-a-xk-001")] == [
         "第二次修改",
@@ -265,24 +268,22 @@ def test_the_cache_appends_segments_merges_them_and_cleans_up_after_a_rewrite(
 ) -> None:
     import json
 
-    monkeypatch.setattr(history._Cache, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(TrailCache, "MAX_SEGMENTS", 3)
     cache = tmp_path / "cache"
 
     def segments() -> list[str]:
-        return list(
-            json.loads((cache / history.CACHE_FILE).read_text(encoding="utf-8"))["segments"]
-        )
+        return list(json.loads((cache / CACHE_FILE).read_text(encoding="utf-8"))["segments"])
 
-    history.trail(git.repo.root, cache=cache)
+    read_trail(git.repo.root, cache=cache)
     base = git.git.head.target
     for n in range(1, 4):
         git.pull_request(n, f"第{n}次修改", lambda n=n: git.repo.power(LICENCE, name=f"名称{n}"))
-        history.trail(git.repo.root, cache=cache)
+        read_trail(git.repo.root, cache=cache)
         assert (
             len(segments()) == n + 1 if n < 3 else len(segments()) == 1
         )  # merged past MAX_SEGMENTS
-    assert sorted(p.name for p in cache.iterdir()) == sorted([history.CACHE_FILE, *segments()])
-    cached = history.trail(git.repo.root, cache=cache)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([CACHE_FILE, *segments()])
+    cached = read_trail(git.repo.root, cache=cache)
     assert cached is not None and [c.pr for c in cached.of("power", "zq-a-xk-001")] == [
         3,
         2,
@@ -293,9 +294,9 @@ def test_the_cache_appends_segments_merges_them_and_cleans_up_after_a_rewrite(
     git.git.references["refs/heads/main"].set_target(base)
     git.git.reset(base, git.pygit2.enums.ResetMode.HARD)
     git.pull_request(9, "改写", lambda: git.repo.power(LICENCE, name="改写后"))
-    rewritten = history.trail(git.repo.root, cache=cache)
+    rewritten = read_trail(git.repo.root, cache=cache)
     assert rewritten is not None and [c.pr for c in rewritten.of("power", "zq-a-xk-001")] == [
         9,
         None,
     ]
-    assert sorted(p.name for p in cache.iterdir()) == sorted([history.CACHE_FILE, *segments()])
+    assert sorted(p.name for p in cache.iterdir()) == sorted([CACHE_FILE, *segments()])

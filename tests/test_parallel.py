@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import PENALTY, Git
 
-from site_builder import history, parallel
+from site_builder import parallel
 from site_builder.errors import DataError, error
+from site_builder.trail import Trail
+from site_builder.trail import trail as read_trail
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="work is forked on Linux only")
 
@@ -99,14 +101,14 @@ def test_leaving_the_block_waits_for_the_worker(tmp_path: Path) -> None:
     assert done.read_text() == "done"
 
 
-def _trails(git: Git, tmp_path: Path) -> tuple[Path, Path, history.Trail, history.Trail]:
+def _trails(git: Git, tmp_path: Path) -> tuple[Path, Path, Trail, Trail]:
     """After a pull request: the repository, its history cache, the trail read without the
     cache, and the trail read back from the cache (its changes deferred) sent through pickle."""
     git.pull_request(2, "修改罚款标准", lambda: git.repo.power(PENALTY, name="修改后的名称"))
     root, cache = git.repo.root, tmp_path / "cache"
-    fresh = history.trail(root)
-    assert history.trail(root, cache=cache) is not None  # writes the cache
-    cached = history.trail(root, cache=cache)  # read from it
+    fresh = read_trail(root)
+    assert read_trail(root, cache=cache) is not None  # writes the cache
+    cached = read_trail(root, cache=cache)  # read from it
     assert fresh is not None and cached is not None
     return root, cache, fresh, pickle.loads(pickle.dumps(cached))
 
@@ -126,7 +128,7 @@ def test_a_trail_whose_cache_is_damaged_after_it_crossed_is_read_again(
     for segment in cache.glob("segment-*.json"):
         segment.write_text("{damaged", encoding="utf-8")
     assert crossed.changes == fresh.changes
-    assert history.trail(root, cache=cache) is not None  # the cache was written anew
+    assert read_trail(root, cache=cache) is not None  # the cache was written anew
     assert all(s.read_text(encoding="utf-8") != "{damaged" for s in cache.glob("segment-*.json"))
 
 

@@ -17,7 +17,7 @@ import pytest
 from conftest import LICENCE, PENALTY, Git, Repo
 from sitecheck import every_file
 
-from site_builder import downloads, history
+from site_builder import downloads, gitstore, history
 from site_builder.build import build, check_repository
 from site_builder.errors import DataError
 from site_builder.pages import WITHHELD_NOTE, Site
@@ -95,7 +95,7 @@ def _site(repo: Repo) -> Site:
 def test_downloads_hold_the_committed_bytes(git: Git) -> None:
     site = _site(git.repo)
     assert site.git is not None and site.git.uncommitted == ()
-    committed = history.files_at(git.git, git.git.head.peel(pygit2.Commit))
+    committed = gitstore.files_at(git.git, git.git.head.peel(pygit2.Commit))
     entries = downloads.source_entries(site)
     assert entries  # site.yaml, schema/ and data/
     for rel, data in entries.items():

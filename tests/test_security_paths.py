@@ -16,8 +16,8 @@ import yaml
 from conftest import LAW, LICENCE, Git, Repo
 
 from site_builder import output
+from site_builder.editions import Edition
 from site_builder.errors import SiteBuilderError
-from site_builder.history import Edition
 from site_builder.pages import distinct, publishable_editions
 from site_builder.schemas import Schemas
 
