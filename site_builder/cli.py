@@ -335,16 +335,16 @@ def diff_command(
     Compare revision BASE with HEAD (default: the work tree, uncommitted changes included).
     Exit 1 when HEAD introduces errors.
     """
-    from site_builder import diff
+    from site_builder import diff, diff_report
 
     result = diff.compare(_root(ctx), base, head)
-    text = diff.to_json(result) if fmt == "json" else diff.markdown(result)
+    text = diff_report.to_json(result) if fmt == "json" else diff_report.markdown(result)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"已写入：{out}", err=True)
     else:
         click.echo(text, nl=False)
-    click.echo(diff.summary(result) + "。", err=True)
+    click.echo(diff_report.summary(result) + "。", err=True)
     sys.exit(result.exit_code)
 
 
