@@ -7,6 +7,10 @@ again into nodes, which carry line and column marks.
 The dialect is strict on purpose: duplicate keys, anchors, aliases and explicit
 tags are refused, and scalars resolve as in YAML 1.2 (``yes``, ``on``, ``8:30``
 and ``2016-11-21`` stay strings), so what a person reads is what the builder gets.
+
+It is longer than most (about 630 lines) because it is PyYAML's one home: the strict
+reader, the checks on what a file may hold before it is parsed, positions for messages and
+the canonical writer that ``fmt`` and the importers use all need PyYAML's internals.
 """
 
 from __future__ import annotations
