@@ -20,10 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from site_builder import history, sources, spreadsheet, tablefiles
+from site_builder import history, layout, sources, spreadsheet, tablefiles
 from site_builder.archive import stamp
 from site_builder.errors import UsageError
-from site_builder.model import DEPARTMENTS, LAWS
 
 SHEET = "职权清单"
 RECORD_HEADER = "完整记录（请勿修改）"
@@ -56,15 +55,15 @@ def department_powers(root: Path, department: str) -> tuple[list[PowerFile], lis
 
     Files are read as they are, valid or not, so that an export loses nothing.
     """
-    folder = root / DEPARTMENTS / department
-    if not (folder / "department.yaml").is_file():
+    folder = root / layout.DEPARTMENTS / department
+    if not (folder / layout.DEPARTMENT_FILE).is_file():
         raise UsageError(
             f"找不到部门“{department}”：{folder.relative_to(root).as_posix()}/department.yaml 不存在。"
             "请使用 data/departments/ 下的文件夹名作为 --department。"
         )
     found: list[PowerFile] = []
     skipped: list[str] = []
-    powers = folder / "powers"
+    powers = folder / layout.POWERS
     for path in sorted(powers.glob("*.yaml")) if powers.is_dir() else []:
         rel = path.relative_to(root).as_posix()
         source, problems = sources.read(root, rel)
@@ -82,7 +81,9 @@ def department_powers(root: Path, department: str) -> tuple[list[PowerFile], lis
 def law_titles(root: Path) -> dict[str, dict[str, Any]]:
     """The register of laws by id (title, short_title, kind), read leniently."""
     laws: dict[str, dict[str, Any]] = {}
-    for path in sorted((root / LAWS).glob("*.yaml")) if (root / LAWS).is_dir() else []:
+    for path in (
+        sorted((root / layout.LAWS).glob("*.yaml")) if (root / layout.LAWS).is_dir() else []
+    ):
         source, _ = sources.read(root, path.relative_to(root).as_posix())
         if source is not None and isinstance(source.data, dict):
             laws[str(source.data.get("id") or path.stem)] = source.data
@@ -188,7 +189,7 @@ def _synonyms() -> dict[str, list[str]]:
 
 
 def _schema_titles(root: Path) -> dict[str, str]:
-    path = root / "schema" / "power.schema.json"
+    path = root / layout.schema_file("power")
     if not path.is_file():
         return {}
     props = json.loads(path.read_text("utf-8")).get("properties", {})

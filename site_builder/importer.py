@@ -19,7 +19,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from site_builder import export, fmt, model, sources, spreadsheet
+from site_builder import export, fmt, layout, sources, spreadsheet
 from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.schemas import Schemas
@@ -119,10 +119,10 @@ def plan_import(
     root: Path, table_path: Path | str, department: str, codes: str | None = None
 ) -> ImportPlan:
     """Read ``table_path`` and plan the power files of ``department``; write nothing."""
-    dept_file = root / model.DEPARTMENTS / department / "department.yaml"
+    dept_file = root / layout.DEPARTMENTS / department / layout.DEPARTMENT_FILE
     if not dept_file.is_file():
         raise UsageError(
-            f"部门“{department}”不存在（找不到 {model.DEPARTMENTS}/{department}/department.yaml）："
+            f"部门“{department}”不存在（找不到 {layout.department_file(department)}）："
             "请检查 --department，或先建立该部门。"
         )
     config = load_config(root)
@@ -163,14 +163,14 @@ def plan_import(
     laws = _register(root)
     plan.register = export.law_titles(root)
     existing = _existing(root, department)
-    schemas = Schemas(root / "schema")
+    schemas = Schemas(root / layout.SCHEMA)
     rows = _merge_continuations(table, columns, plan)
     plan.rows_read = len(table.rows)
     for number, values in rows:
         record = _record(plan, number, values, columns, code_table, config.category_names, laws)
         if record is None:
             continue
-        rel = f"{model.DEPARTMENTS}/{department}/powers/{record['id']}.yaml"
+        rel = layout.power_file(department, record["id"])
         if rel in plan.records:
             first = plan.records[rel].row
             plan.skipped.append(
@@ -442,7 +442,7 @@ def _norm_title(title: str) -> str:
 def _register(root: Path) -> dict[str, dict[str, Any]]:
     """Register laws by normalised title and short title."""
     out: dict[str, dict[str, Any]] = {}
-    folder = root / model.LAWS
+    folder = root / layout.LAWS
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.yaml")):
@@ -555,7 +555,7 @@ def parse_basis(
 
 def _existing(root: Path, department: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    folder = root / model.DEPARTMENTS / department / "powers"
+    folder = root / layout.DEPARTMENTS / department / layout.POWERS
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         rel = path.relative_to(root).as_posix()
         source, _ = sources.read(root, rel)
@@ -595,7 +595,7 @@ def _short(value: Any) -> str:
 
 def apply(plan: ImportPlan, update: bool) -> list[str]:
     """Write new powers (and, with ``update``, changed ones); return the paths written."""
-    schemas = Schemas(plan.root / "schema")
+    schemas = Schemas(plan.root / layout.SCHEMA)
     written = []
     for rel, item in sorted(plan.records.items()):
         if item.status == "未变" or (item.status == "变更" and not update):

@@ -15,7 +15,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from site_builder import urls
+from site_builder import layout, urls
 from site_builder.errors import Problem, SiteBuilderError, warning
 from site_builder.history import Change, Edition, Published, source_date_epoch
 from site_builder.model import Dataset, Record, resolve_flow
@@ -193,8 +193,7 @@ class Site:
 
     def change_department(self, change: Change) -> str:
         """The department a change belonged to when it was made."""
-        parts = change.path.split("/")
-        return parts[2] if len(parts) > 2 and parts[1] == "departments" else ""
+        return layout.department_of(change.path)
 
     def link(self, change: Change) -> str | None:
         """The page of the record a change is about, if it is still published."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from site_builder import urls
+from site_builder import layout, urls
 from site_builder.model import Record, resolve_flow
 from site_builder.pages import Site
 
@@ -584,9 +584,9 @@ class SchemaTitles:
     def __init__(self, files: Mapping[str, bytes]) -> None:
         """``files``: the schema files as the build read them ("schema/<name>": bytes)."""
         self.docs: dict[str, dict[str, Any]] = {
-            rel.removeprefix("schema/"): json.loads(raw)
+            rel.removeprefix(f"{layout.SCHEMA}/"): json.loads(raw)
             for rel, raw in sorted(files.items())
-            if rel.startswith("schema/")
+            if rel.startswith(f"{layout.SCHEMA}/")
         }
 
     def _deref(self, node: dict[str, Any], doc: str) -> tuple[dict[str, Any], str]:
