@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
-from site_builder import export, fmt, layout, sources, spreadsheet
+from site_builder import export, fmt, layout, pinyin, sources, spreadsheet
 from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.schemas import Schemas
@@ -412,10 +410,7 @@ def power_id(department: str, code: str, name: str, category: str, plan: ImportP
     for c in load_config(plan.root).categories:
         if c.name == category:
             letter = c.letter.lower()
-    initials = "".join(
-        p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p
-    )
-    initials = re.sub(r"[^a-z0-9]", "", initials.lower())[:16]
+    initials = re.sub(r"[^a-z0-9]", "", pinyin.initials(name).lower())[:16]
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
     parts = [department, letter or "qt", initials, digest]
     return "-".join(p for p in parts if p)

@@ -75,11 +75,11 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
-from site_builder import charts, flowchart, layout, markup, tree, urls
+from site_builder import charts, flowchart, layout, markup, pinyin, tree, urls
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, SiteBuilderError, warning
 from site_builder.model import Dataset
-from site_builder.pages import Page, Site, Stat, initial
+from site_builder.pages import Page, Site, Stat
 
 # ``{% extends "!theme/base.html" %}``: the theme's own file (Pelican's name for it).
 THEME_PREFIX = "!theme"
@@ -216,7 +216,7 @@ def environment(dirs: list[Path], root: Path | None = None) -> jinja2.Environmen
     env.filters["md"] = lambda text: Markup(markup.to_html(str(text))) if text else ""
     env.filters["md_inline"] = lambda text: Markup(markup.to_inline_html(str(text))) if text else ""
     env.filters["limit"] = _limit
-    env.filters["initial"] = initial
+    env.filters["initial"] = pinyin.initial
     env.filters["rfc3339"] = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
