@@ -4,9 +4,10 @@ into an intact output does nothing at all.
 The inputs are everything a build reads: this tool's code, what ``layout.sources``
 names (every data file by the SHA-256 computed as it was read; site.yaml, the schemas,
 the templates and static files, the site's own templates), lunr.js, what git says
-(the commit, the editions, uncommitted files) and SOURCE_DATE_EPOCH. The record lives in ``.cache/builds.json``; like every cache it is
-dropped when damaged, and the output is trusted only when every file its manifest
-lists is still there, unmodified since the manifest was written, with nothing added.
+(the commit, the editions, uncommitted files) and SOURCE_DATE_EPOCH. The record lives
+in ``.cache/builds.json``; like every cache it is dropped when damaged, and the output
+is trusted only when every file its manifest lists is still there, unmodified since the
+manifest was written, with nothing added.
 """
 
 from __future__ import annotations

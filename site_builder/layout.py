@@ -71,7 +71,7 @@ def sources(custom_dir: str | None) -> tuple[str, ...]:
 
 
 def department_folder(department: str) -> str:
-    """The folder of the department whose folder is named ``department``."""
+    """The folder of a department, ``department`` being its folder's name (as in paths)."""
     return f"{DEPARTMENTS}/{department}"
 
 
