@@ -1,12 +1,13 @@
 """What each output folder was last built from, so that a build with the same inputs
 into an intact output does nothing at all.
 
-The inputs are everything a build reads: this tool's code, every data file (by the
-SHA-256 computed as it was read), site.yaml, the schemas, the templates and static
-files, lunr.js, what git says (the commit, the editions, uncommitted files) and
-SOURCE_DATE_EPOCH. The record lives in ``.cache/builds.json``; like every cache it is
-dropped when damaged, and the output is trusted only when every file its manifest
-lists is still there, unmodified since the manifest was written, with nothing added.
+The inputs are everything a build reads: this tool's code, what ``layout.sources``
+names (every data file by the SHA-256 computed as it was read; site.yaml, the schemas,
+the templates and static files, the site's own templates), lunr.js, what git says
+(the commit, the editions, uncommitted files) and SOURCE_DATE_EPOCH. The record lives
+in ``.cache/builds.json``; like every cache it is dropped when damaged, and the output
+is trusted only when every file its manifest lists is still there, unmodified since the
+manifest was written, with nothing added.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, gitstore, manifest, render, search, tree
+from site_builder import cache, gitstore, layout, manifest, search, tree
 from site_builder.errors import Problem
 from site_builder.history import Published
 from site_builder.model import Dataset
@@ -32,7 +33,7 @@ def cache_dir(root: Path) -> Path | None:
     file) was not made here: it could map a file's bytes to other data, or forge the
     history. Such a cache is neither read nor written, and the build says so.
     """
-    return None if gitstore.tracks(root, cache.FOLDER) else cache.folder(root)
+    return None if gitstore.tracks(root, layout.CACHE) else cache.folder(root)
 
 
 def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
@@ -48,14 +49,16 @@ def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
         except OSError:  # rendering names the file that cannot be read
             return b"\0unreadable"
 
-    add("digests", json.dumps(sorted(ds.digests.items())).encode())
-    root = ds.root
-    for path in [root / "site.yaml", *sorted((root / "schema").glob("*.json"))]:
-        add(path.name, read(path) if path.is_file() else b"")
-    for folder in render.template_dirs(ds):
-        for rel in tree.scan(folder).files if folder.is_dir() else []:  # no link followed
-            add(rel, read(folder / rel))
-    for name, path in sorted(search.lunr_files(root, search.PACKAGE_ROOT).items()):
+    for name in layout.sources(ds.config.custom_dir):
+        path = ds.root / name
+        if name == layout.DATA:  # as read and checked: a file changed since is refused
+            add("digests", json.dumps(sorted(ds.digests.items())).encode())
+        elif path.is_dir():
+            for rel in tree.scan(path).files:  # no link followed
+                add(f"{name}/{rel}", read(path / rel))
+        else:
+            add(name, read(path) if path.is_file() else b"")
+    for name, path in sorted(search.lunr_files(ds.root, search.PACKAGE_ROOT).items()):
         add(name, read(path))
     state = {
         "commit": git.commit,

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import site_builder
+from site_builder import layout
 from site_builder.manifest import digest
 
-FOLDER = ".cache"
 FORMAT = 1
 
 
@@ -49,7 +49,7 @@ def fingerprint(*parts: str | bytes) -> str:
 
 
 def folder(root: Path) -> Path:
-    return root / FOLDER
+    return root / layout.CACHE
 
 
 def load(path: Path, key: str) -> Any | None:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from site_builder import layout
 from site_builder.errors import Problem, error, warning
 from site_builder.model import Dataset, FlowError, Record, resolve_flow
 
@@ -29,7 +30,7 @@ def check(dataset: Dataset) -> list[Problem]:
 
 
 def _jurisdictions(ds: Dataset) -> Iterator[Problem]:
-    path = "data/jurisdictions.yaml"
+    path = layout.JURISDICTIONS
     items = list(ds.jurisdictions.values())
     seen: set[str] = set()
     for i, item in enumerate(items):
@@ -50,7 +51,7 @@ def _jurisdictions(ds: Dataset) -> Iterator[Problem]:
             )
     if ds.jurisdictions and ds.config.jurisdiction not in ds.jurisdictions:
         yield error(
-            "site.yaml",
+            layout.CONFIG,
             ("jurisdiction",),
             f"主行政区域“{ds.config.jurisdiction}”不在 data/jurisdictions.yaml 中。",
             "reference",

@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from site_builder import slugs, sources, tree, urls
+from site_builder import layout, slugs, sources, tree, urls
 from site_builder.errors import ConfigError, Pointer, Problem, error
 from site_builder.schemas import Schemas
-
-CONFIG_FILE = "site.yaml"
 
 
 @dataclass(frozen=True)
@@ -133,39 +131,39 @@ def load_config(root: Path) -> SiteConfig:
 
     A link or a named pipe in place of site.yaml is not read.
     """
-    refused = tree.refused(root / CONFIG_FILE, root)
+    refused = tree.refused(root / layout.CONFIG, root)
     if refused:
         raise ConfigError(refused)
-    if not (root / CONFIG_FILE).is_file():
+    if not (root / layout.CONFIG).is_file():
         raise ConfigError(
             [
                 error(
-                    CONFIG_FILE,
+                    layout.CONFIG,
                     (),
-                    f"找不到站点配置文件 {CONFIG_FILE}：请在仓库根目录运行，或用 -C 指定仓库目录。",
+                    f"找不到站点配置文件 {layout.CONFIG}：请在仓库根目录运行，或用 -C 指定仓库目录。",
                     "config",
                     0,
                     0,
                 )
             ]
         )
-    raw, problems = sources.read_bytes(root, CONFIG_FILE)
-    source, more = sources.from_bytes(CONFIG_FILE, raw) if raw is not None else (None, [])
+    raw, problems = sources.read_bytes(root, layout.CONFIG)
+    source, more = sources.from_bytes(layout.CONFIG, raw) if raw is not None else (None, [])
     problems += more
     if source is None or raw is None:
         raise ConfigError(problems)
     found: list[Problem] = [p for p in problems if p.severity == "error"]
     schema_pointers: list[Pointer] = []
-    for pointer, message in Schemas(root / "schema").check("site", source.data):
+    for pointer, message in Schemas(root / layout.SCHEMA).check("site", source.data):
         line, col = sources.locate(source.text, pointer)
-        found.append(error(CONFIG_FILE, pointer, message, "schema", line, col))
+        found.append(error(layout.CONFIG, pointer, message, "schema", line, col))
         schema_pointers.append(pointer)
     for pointer, message, rule in _rules(root, source.data):
         # One message for one mistake: the schema's, where it has said something there.
         if any(_overlap(pointer, other) for other in schema_pointers):
             continue
         line, col = sources.locate(source.text, pointer)
-        found.append(error(CONFIG_FILE, pointer, message, rule, line, col))
+        found.append(error(layout.CONFIG, pointer, message, rule, line, col))
     if found:
         raise ConfigError(found)
     return _typed(source.data, raw)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import build, gitstore, model, sources
+from site_builder import build, gitstore, layout, model, sources
 from site_builder.changes import FieldChange
 from site_builder.errors import DataError, Problem, Severity
 from site_builder.schemas import FieldTitles
@@ -28,14 +28,11 @@ from site_builder.schemas import FieldTitles
 CANCELLED = "已取消"
 # Record kinds compared, with their Chinese names, in the order the report shows them.
 KINDS = (("power", "职权"), ("department", "部门"), ("law", "法律法规登记簿"), ("flow", "标准流程"))
-# Files whose review belongs to the site's reviewers (编办、司法部门).
-CENTRAL = ("schema/", "data/laws/", "data/flows/", "site.yaml", "data/jurisdictions.yaml")
 # A scalar longer than this (or with a line break) is summarised by its size, not shown.
 SHORT = 40
 WORK_TREE = "工作区"
 
 _LINE_IN_MESSAGE = re.compile(r"第 ?\d+ ?行")
-_POWER_PATH = re.compile(r"^data/departments/[^/]+/powers/([^/]+)\.yaml$")
 
 
 @dataclass(frozen=True)
@@ -166,7 +163,7 @@ def _snapshot(root: Path) -> _Snapshot:
         data = source.data if source is not None else None
         # Two powers with one id (in two departments): keep the first, as the model does.
         snap.records.setdefault(kind, {}).setdefault(record_id, (rel, data))
-    for name in gitstore.SOURCES:
+    for name in layout.SOURCES:
         path = root / name
         if path.is_file():
             snap.files[name] = path.read_bytes()
@@ -175,9 +172,9 @@ def _snapshot(root: Path) -> _Snapshot:
                 rel = file.relative_to(root).as_posix()
                 if file.is_file() and not any(part.startswith(".") for part in rel.split("/")):
                     snap.files[rel] = file.read_bytes()
-    site, _ = sources.read(root, "site.yaml") if (root / "site.yaml").is_file() else (None, [])
+    site, _ = sources.read(root, layout.CONFIG) if (root / layout.CONFIG).is_file() else (None, [])
     snap.site = site.data if site is not None and isinstance(site.data, dict) else {}
-    titles = FieldTitles.read(root / "schema", (kind for kind, _name in KINDS))
+    titles = FieldTitles.read(root / layout.SCHEMA, (kind for kind, _name in KINDS))
     for kind, _name in KINDS:
         snap.titles[kind] = titles.titled(kind)
     return snap
@@ -213,12 +210,10 @@ def _compare(old: _Snapshot, new: _Snapshot, base: Side, head: Side) -> Diff:
     files = _files(old.files, new.files)
     introduced, fixed = _problems(old.problems, new.problems)
     # Every file under a department's folder, valid or not, touches that department.
-    touched = sorted(
-        {path.split("/")[2] for _, path in files if path.startswith("data/departments/")}
-    )
+    touched = sorted({dept for _, path in files if (dept := layout.department_of(path))})
     departments = tuple(_department_review(dept, old, new) for dept in touched)
     site_reviewers = _people((new.site or old.site).get("reviewers"))
-    central = tuple(path for _, path in files if path.startswith(CENTRAL))
+    central = tuple(path for _, path in files if path.startswith(layout.CENTRAL))
     return Diff(
         base=base,
         head=head,
@@ -370,9 +365,9 @@ def _size(value: Any) -> str:
 
 def _problem_key(p: Problem) -> tuple[str, str, str, str, str]:
     """What a problem is, without where it is: path, rule, field, severity and message (line numbers removed)."""
-    match = _POWER_PATH.match(p.path)
+    key = layout.record_key(p.path)
     # A power that moved department keeps its problems: compare powers by id, not by folder.
-    path = f"power:{match.group(1)}" if match else p.path
+    path = f"power:{key[0][1]}" if key and key[0][0] == "power" else p.path
     message = _LINE_IN_MESSAGE.sub("第 N 行", p.message)
     return (path, p.rule, p.field_path, str(p.severity), message)
 

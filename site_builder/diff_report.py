@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from site_builder import report
+from site_builder import layout, report
 from site_builder.changes import FieldChange
 from site_builder.diff import KINDS, Diff, Person, RecordChange
 from site_builder.errors import Problem, Severity
@@ -126,9 +126,8 @@ def _people_text(people: Iterable[Person]) -> str:
 
 
 def _is_record(path: str) -> bool:
-    return (path.startswith("data/departments/") and path.endswith(".yaml")) or (
-        path.startswith(("data/laws/", "data/flows/")) and path.endswith(".yaml")
-    )
+    folders = (layout.DEPARTMENTS, layout.LAWS, layout.FLOWS)
+    return path.startswith(tuple(f"{f}/" for f in folders)) and path.endswith(".yaml")
 
 
 def to_json(diff: Diff) -> str:

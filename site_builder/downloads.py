@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from site_builder import jsonfile, public_records, tablefiles, urls
+from site_builder import jsonfile, layout, public_records, tablefiles, urls
 from site_builder.archive import stamp, zip_bytes
 from site_builder.manifest import Files
 from site_builder.pages import Site
@@ -77,8 +77,8 @@ def source_entries(site: Site) -> dict[str, bytes]:
     """The repository's public sources: site.yaml, schema/ and data/ without non-public powers."""
     # site.yaml and the schemas as read for the build; the data as read and checked.
     entries = {rel: site.ds.files[rel] for rel in sorted(site.ds.files)}
-    if "data/jurisdictions.yaml" in site.ds.texts:
-        entries["data/jurisdictions.yaml"] = site.ds.texts.raw("data/jurisdictions.yaml")
+    if layout.JURISDICTIONS in site.ds.texts:
+        entries[layout.JURISDICTIONS] = site.ds.texts.raw(layout.JURISDICTIONS)
     for records in (site.ds.laws, site.ds.flows, site.ds.departments):
         for record in records.values():
             entries[record.path] = public_records.source_text(site, record)
@@ -93,15 +93,12 @@ def zip_files(site: Site) -> dict[str, bytes]:
     files = {urls.sources(): zip_bytes(entries, when)}
     by_folder: dict[str, dict[str, bytes]] = {}  # data/departments/<folder>/… by folder
     for path, data in entries.items():
-        if path.startswith(DEPARTMENTS_FOLDER):
-            by_folder.setdefault(path.split("/", 3)[2], {})[path] = data
+        if folder := layout.department_of(path):
+            by_folder.setdefault(folder, {})[path] = data
     for dept in department_rows(site):
         own = by_folder.get(dept.id, {})
         files[urls.department_sources(dept.id)] = zip_bytes(own, when)
     return files
-
-
-DEPARTMENTS_FOLDER = "data/departments/"
 
 
 def schema_files(site: Site) -> dict[str, bytes]:
@@ -109,7 +106,7 @@ def schema_files(site: Site) -> dict[str, bytes]:
     base = site.config.base
     files = {}
     for rel in sorted(site.ds.files):
-        if not rel.startswith("schema/"):
+        if not rel.startswith(f"{layout.SCHEMA}/"):
             continue
         raw = site.ds.files[rel]  # as read for the build, never read again
         if base:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import gitstore
+from site_builder import gitstore, layout
 from site_builder.changes import UNREADABLE, RecordReader, was_public
-from site_builder.trail import printable, record_key
+from site_builder.layout import record_key
+from site_builder.trail import printable
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def editions(root: Path, pattern: str) -> list[Edition]:
     for tag, commit, tag_message in gitstore.tags(repo, pattern):
         message = printable(tag_message)
         powers = {}
-        for path, blob_id in gitstore.files_under(repo, commit, "data/departments"):
+        for path, blob_id in gitstore.files_under(repo, commit, layout.DEPARTMENTS):
             found_key = record_key(path)
             if found_key is None or found_key[0][0] != "power":
                 continue

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from site_builder import model, sources
-from site_builder.config import CONFIG_FILE
+from site_builder import layout, model, sources
 from site_builder.errors import Problem, UsageError
 from site_builder.schemas import Schemas
 
@@ -31,8 +30,8 @@ class FmtResult:
 def _kinds(root: Path) -> dict[str, str]:
     files, _ = model.discover(root)
     kinds = {rel: kind for kind, rel in files}
-    if (root / CONFIG_FILE).is_file():
-        kinds[CONFIG_FILE] = "site"
+    if (root / layout.CONFIG).is_file():
+        kinds[layout.CONFIG] = "site"
     return kinds
 
 
@@ -60,7 +59,7 @@ def _select(root: Path, paths: list[str], kinds: dict[str, str]) -> list[str]:
 def format_files(root: Path, paths: list[str], check: bool) -> FmtResult:
     """Format ``paths`` (default: every data file); with ``check``, only report diffs."""
     kinds = _kinds(root)
-    schemas = Schemas(root / "schema")
+    schemas = Schemas(root / layout.SCHEMA)
     result = FmtResult()
     for rel in _select(root, paths, kinds):
         source, problems = sources.read(root, rel)
@@ -88,7 +87,7 @@ def format_files(root: Path, paths: list[str], check: bool) -> FmtResult:
 def schema_header(kind: str, rel: str) -> str:
     """Return the ``$schema`` comment line for a file of ``kind`` at ``rel``."""
     depth = len(PurePosixPath(rel).parts) - 1
-    return f"{_SCHEMA_LINE}{'../' * depth}schema/{kind}.schema.json"
+    return f"{_SCHEMA_LINE}{'../' * depth}{layout.schema_file(kind)}"
 
 
 def canonical_text(text: str, data: Any, kind: str, rel: str, schemas: Schemas) -> str:

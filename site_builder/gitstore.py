@@ -22,16 +22,13 @@ from typing import Any, TypeAlias
 
 import pygit2
 
-from site_builder import sources
+from site_builder import layout, sources
 from site_builder.errors import SiteBuilderError, UsageError
 
 # The git objects other modules hold and pass back: named here so that they need not import pygit2.
 Repository: TypeAlias = pygit2.Repository
 Commit: TypeAlias = pygit2.Commit
 Oid: TypeAlias = pygit2.Oid
-
-# What a revision's site is built from.
-SOURCES = ("site.yaml", "data", "schema", "templates")
 
 
 def source_date_epoch() -> int | None:
@@ -187,7 +184,7 @@ def _walk_tree(
 
 
 def files_at(
-    repo: pygit2.Repository, commit: pygit2.Commit, names: tuple[str, ...] = SOURCES
+    repo: pygit2.Repository, commit: pygit2.Commit, names: tuple[str, ...] = layout.SOURCES
 ) -> dict[str, bytes]:
     """Return the files of ``commit`` under ``names`` (top-level files or folders), by path."""
     out: dict[str, bytes] = {}
@@ -207,7 +204,10 @@ def files_at(
 
 
 def export(
-    repo: pygit2.Repository, commit: pygit2.Commit, dest: Path, names: tuple[str, ...] = SOURCES
+    repo: pygit2.Repository,
+    commit: pygit2.Commit,
+    dest: Path,
+    names: tuple[str, ...] = layout.SOURCES,
 ) -> Path:
     """Write the sources of ``commit`` into ``dest`` without touching the work tree; return ``dest``."""
     try:
@@ -236,11 +236,11 @@ def export_revision(root: Path, revision: str, dest: Path) -> tuple[Path, str]:
     workdir = Path(repo.workdir).resolve()
     here = root.resolve()
     prefix = "" if here == workdir else here.relative_to(workdir).as_posix() + "/"
-    names = [f"{prefix}{n}" for n in SOURCES]
-    config = files_at(repo, commit, (f"{prefix}site.yaml",)).get(f"{prefix}site.yaml")
+    names = [f"{prefix}{n}" for n in layout.SOURCES]
+    config = files_at(repo, commit, (f"{prefix}{layout.CONFIG}",)).get(f"{prefix}{layout.CONFIG}")
     if config is not None:
-        text, _ = sources.decode("site.yaml", config)
-        data, _ = sources.parse("site.yaml", text) if text is not None else (None, [])
+        text, _ = sources.decode(layout.CONFIG, config)
+        data, _ = sources.parse(layout.CONFIG, text) if text is not None else (None, [])
         custom = data.get("custom_dir") if isinstance(data, dict) else None
         if isinstance(custom, str) and custom and not custom.startswith(("/", "..")):
             names.append(f"{prefix}{custom.strip('/')}")
@@ -272,7 +272,7 @@ def work_tree(repo: pygit2.Repository, root: Path) -> WorkTree:
         if flags == pygit2.enums.FileStatus.IGNORED or not path.startswith(prefix):
             continue
         rel = path[len(prefix) :]
-        if rel == "site.yaml" or rel.startswith("data/"):
+        if rel == layout.CONFIG or rel.startswith(f"{layout.DATA}/"):
             changed.append(rel)
     return WorkTree(shallow=repo.is_shallow, uncommitted=tuple(sorted(changed)))
 

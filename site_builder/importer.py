@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
-from site_builder import fmt, model, powersheet, sources, spreadsheet
+from site_builder import fmt, layout, pinyin, powersheet, sources, spreadsheet
 from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.schemas import Schemas
@@ -119,10 +117,10 @@ def plan_import(
     root: Path, table_path: Path | str, department: str, codes: str | None = None
 ) -> ImportPlan:
     """Read ``table_path`` and plan the power files of ``department``; write nothing."""
-    dept_file = root / model.DEPARTMENTS / department / "department.yaml"
+    dept_file = root / layout.DEPARTMENTS / department / layout.DEPARTMENT_FILE
     if not dept_file.is_file():
         raise UsageError(
-            f"部门“{department}”不存在（找不到 {model.DEPARTMENTS}/{department}/department.yaml）："
+            f"部门“{department}”不存在（找不到 {layout.department_file(department)}）："
             "请检查 --department，或先建立该部门。"
         )
     config = load_config(root)
@@ -163,14 +161,14 @@ def plan_import(
     laws = _register(root)
     plan.register = powersheet.law_titles(root)
     existing = _existing(root, department)
-    schemas = Schemas(root / "schema")
+    schemas = Schemas(root / layout.SCHEMA)
     rows = _merge_continuations(table, columns, plan)
     plan.rows_read = len(table.rows)
     for number, values in rows:
         record = _record(plan, number, values, columns, code_table, config.category_names, laws)
         if record is None:
             continue
-        rel = f"{model.DEPARTMENTS}/{department}/powers/{record['id']}.yaml"
+        rel = layout.power_file(department, record["id"])
         if rel in plan.records:
             first = plan.records[rel].row
             plan.skipped.append(
@@ -438,10 +436,7 @@ def power_id(department: str, code: str, name: str, category: str, plan: ImportP
     for c in load_config(plan.root).categories:
         if c.name == category:
             letter = c.letter.lower()
-    initials = "".join(
-        p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p
-    )
-    initials = re.sub(r"[^a-z0-9]", "", initials.lower())[:16]
+    initials = re.sub(r"[^a-z0-9]", "", pinyin.initials(name).lower())[:16]
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
     parts = [department, letter or "qt", initials, digest]
     return "-".join(p for p in parts if p)
@@ -468,7 +463,7 @@ def _norm_title(title: str) -> str:
 def _register(root: Path) -> dict[str, dict[str, Any]]:
     """Register laws by normalised title and short title."""
     out: dict[str, dict[str, Any]] = {}
-    folder = root / model.LAWS
+    folder = root / layout.LAWS
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.yaml")):
@@ -581,7 +576,7 @@ def parse_basis(
 
 def _existing(root: Path, department: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    folder = root / model.DEPARTMENTS / department / "powers"
+    folder = root / layout.DEPARTMENTS / department / layout.POWERS
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         rel = path.relative_to(root).as_posix()
         source, _ = sources.read(root, rel)
@@ -621,7 +616,7 @@ def _short(value: Any) -> str:
 
 def apply(plan: ImportPlan, update: bool) -> list[str]:
     """Write new powers (and, with ``update``, changed ones); return the paths written."""
-    schemas = Schemas(plan.root / "schema")
+    schemas = Schemas(plan.root / layout.SCHEMA)
     written = []
     for rel, item in sorted(plan.records.items()):
         if item.status == "未变" or (item.status == "变更" and not update):

@@ -15,18 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from site_builder import cache, gitstore, manifest, parallel, slugs, sources, textrules, tree
-from site_builder.config import CONFIG_FILE as CONFIG
+from site_builder import (
+    cache,
+    gitstore,
+    layout,
+    manifest,
+    parallel,
+    slugs,
+    sources,
+    textrules,
+    tree,
+)
 from site_builder.config import SiteConfig
 from site_builder.disclosure import is_public
 from site_builder.errors import DataError, Problem, error, warning
 from site_builder.schemas import Schemas
-
-DATA = "data"
-JURISDICTIONS = f"{DATA}/jurisdictions.yaml"
-DEPARTMENTS = f"{DATA}/departments"
-LAWS = f"{DATA}/laws"
-FLOWS = f"{DATA}/flows"
 
 
 @dataclass(frozen=True)
@@ -165,35 +168,35 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
     """List (kind, relative path) of every data file, sorted; report files that fit no kind."""
     found: list[tuple[str, str]] = []
     problems: list[Problem] = []
-    data = root / DATA
-    if not (root / JURISDICTIONS).is_file():
+    data = root / layout.DATA
+    if not (root / layout.JURISDICTIONS).is_file():
         problems.append(
-            error(JURISDICTIONS, (), "缺少行政区域文件 data/jurisdictions.yaml。", "layout")
+            error(layout.JURISDICTIONS, (), "缺少行政区域文件 data/jurisdictions.yaml。", "layout")
         )
     else:
-        found.append(("jurisdictions", JURISDICTIONS))
-    for sub, kind in ((LAWS, "law"), (FLOWS, "flow")):
+        found.append(("jurisdictions", layout.JURISDICTIONS))
+    for sub, kind in ((layout.LAWS, "law"), (layout.FLOWS, "flow")):
         for path in _files(root / sub):
             found.append((kind, path.relative_to(root).as_posix()))
-    dept_root = root / DEPARTMENTS
+    dept_root = root / layout.DEPARTMENTS
     for dept_dir in (
         sorted(p for p in dept_root.iterdir() if p.is_dir()) if dept_root.is_dir() else []
     ):
-        rel = dept_dir.relative_to(root).as_posix()
-        if (dept_dir / "department.yaml").is_file():
-            found.append(("department", f"{rel}/department.yaml"))
+        rel = layout.department_file(dept_dir.name)
+        if (root / rel).is_file():
+            found.append(("department", rel))
         else:
             problems.append(
                 error(
-                    f"{rel}/department.yaml",
+                    rel,
                     (),
                     "部门文件夹中缺少 department.yaml：请补充部门信息。",
                     "layout",
                 )
             )
-        for path in _files(dept_dir / "powers"):
+        for path in _files(root / layout.powers_folder(dept_dir.name)):
             found.append(("power", path.relative_to(root).as_posix()))
-    refused = tree.refused(root / DATA, root)  # links and special files, never read
+    refused = tree.refused(root / layout.DATA, root)  # links and special files, never read
     problems += refused
     submodules = _submodules(root)
     for rel in submodules:
@@ -203,7 +206,9 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
         )
         problems.append(error(rel, (), message, "submodule", 1, 1))
         problems = [
-            p for p in problems if not (p.rule == "layout" and p.path == f"{rel}/department.yaml")
+            p
+            for p in problems
+            if not (p.rule == "layout" and p.path == f"{rel}/{layout.DEPARTMENT_FILE}")
         ]
     links = sorted({*(p.path for p in refused), *submodules})
     found = [
@@ -236,8 +241,8 @@ def discover(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
 def _submodules(root: Path) -> list[str]:
     """Submodules under data/: gitlinks in git, and folders holding a repository of their own
     (a ``.git`` file or folder: an initialised submodule, or a repository copied in)."""
-    found = set(gitstore.gitlinks(root, DATA))
-    for current, dirs, files in os.walk(root / DATA, followlinks=False):
+    found = set(gitstore.gitlinks(root, layout.DATA))
+    for current, dirs, files in os.walk(root / layout.DATA, followlinks=False):
         if ".git" in dirs or ".git" in files:
             found.add(Path(current).relative_to(root).as_posix())
         dirs[:] = [d for d in dirs if d != ".git"]
@@ -274,7 +279,7 @@ def load(
     files, problems = discover(root)
     dataset = Dataset(root=root, config=config)
     if config.source:
-        dataset.keep(CONFIG, config.source)
+        dataset.keep(layout.CONFIG, config.source)
     for rel, raw in schemas.files.items():
         dataset.keep(rel, raw)
     dataset.field_titles = {kind: schemas.titles.of(kind) for kind in schemas.documents}

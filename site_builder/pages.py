@@ -7,15 +7,12 @@ only with their code, department, reason and basis.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
-from site_builder import urls
+from site_builder import layout, pinyin, urls
 from site_builder.changes import Change
 from site_builder.editions import Edition
 from site_builder.errors import Problem, SiteBuilderError, warning
@@ -101,7 +98,11 @@ class Site:
                     self.citing[basis["law"]].append((p, basis))
         self.laws = sorted(
             ds.laws.values(),
-            key=lambda law: (_KIND_ORDER.get(law.data["kind"], 99), pinyin_key(law.name), law.id),
+            key=lambda law: (
+                _KIND_ORDER.get(law.data["kind"], 99),
+                pinyin.sort_key(law.name),
+                law.id,
+            ),
         )
         withheld_ids = {p.id for p in self.withheld}
         # Changes that may be published: never those of a power that is, or was when deleted, not public.
@@ -196,8 +197,7 @@ class Site:
 
     def change_department(self, change: Change) -> str:
         """The department a change belonged to when it was made."""
-        parts = change.path.split("/")
-        return parts[2] if len(parts) > 2 and parts[1] == "departments" else ""
+        return layout.department_of(change.path)
 
     def link(self, change: Change) -> str | None:
         """The page of the record a change is about, if it is still published."""
@@ -249,26 +249,6 @@ _KIND_ORDER = {
         ]
     )
 }
-
-
-# Remembered: pypinyin is slow, and power names recur across departments and jurisdictions
-# (4,314 distinct names among the benchmark's 10,000 powers): each name is converted once.
-@functools.lru_cache(maxsize=1 << 16)
-def pinyin_key(text: str) -> str:
-    """Sort key for Chinese text by pinyin (the order of a printed index)."""
-    return " ".join(lazy_pinyin(text, errors="default")).lower()
-
-
-def initial(text: str) -> str:
-    """The A–Z heading under which ``text`` is indexed (“#” for digits and symbols)."""
-    return _initial_of(text[:1])
-
-
-@functools.lru_cache(maxsize=1 << 12)  # the heading depends on the first character only
-def _initial_of(first_char: str) -> str:
-    first = lazy_pinyin(first_char, style=Style.FIRST_LETTER, errors="default")
-    letter = first[0][:1].upper() if first and first[0] else "#"
-    return letter if "A" <= letter <= "Z" else "#"
 
 
 def power_view(site: Site, p: Record) -> dict[str, Any]:
@@ -425,8 +405,8 @@ def _department_and_power_pages(site: Site) -> list[Page]:
 def _az(site: Site) -> Page:
     """The powers from A to Z, grouped by the pinyin initial of their names (“#” last)."""
     groups: dict[str, list[Record]] = defaultdict(list)
-    for p in sorted(site.powers, key=lambda p: (pinyin_key(p.name), p.id)):
-        groups[initial(p.name)].append(p)
+    for p in sorted(site.powers, key=lambda p: (pinyin.sort_key(p.name), p.id)):
+        groups[pinyin.initial(p.name)].append(p)
     ordered = dict(sorted(groups.items(), key=lambda kv: (kv[0] == "#", kv[0])))
     return Page(urls.powers(), "az.html", {"groups": ordered})
 

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from site_builder import sources, spreadsheet
+from site_builder import layout, sources, spreadsheet
 from site_builder.errors import UsageError
-from site_builder.model import DEPARTMENTS, LAWS
 from site_builder.schemas import FieldTitles
 
 SHEET = "职权清单"
@@ -42,15 +41,15 @@ def department_powers(root: Path, department: str) -> tuple[list[PowerFile], lis
 
     Files are read as they are, valid or not, so that an export loses nothing.
     """
-    folder = root / DEPARTMENTS / department
-    if not (folder / "department.yaml").is_file():
+    folder = root / layout.DEPARTMENTS / department
+    if not (folder / layout.DEPARTMENT_FILE).is_file():
         raise UsageError(
             f"找不到部门“{department}”：{folder.relative_to(root).as_posix()}/department.yaml 不存在。"
             "请使用 data/departments/ 下的文件夹名作为 --department。"
         )
     found: list[PowerFile] = []
     skipped: list[str] = []
-    powers = folder / "powers"
+    powers = folder / layout.POWERS
     for path in sorted(powers.glob("*.yaml")) if powers.is_dir() else []:
         rel = path.relative_to(root).as_posix()
         source, problems = sources.read(root, rel)
@@ -68,7 +67,9 @@ def department_powers(root: Path, department: str) -> tuple[list[PowerFile], lis
 def law_titles(root: Path) -> dict[str, dict[str, Any]]:
     """The register of laws by id (title, short_title, kind), read leniently."""
     laws: dict[str, dict[str, Any]] = {}
-    for path in sorted((root / LAWS).glob("*.yaml")) if (root / LAWS).is_dir() else []:
+    for path in (
+        sorted((root / layout.LAWS).glob("*.yaml")) if (root / layout.LAWS).is_dir() else []
+    ):
         source, _ = sources.read(root, path.relative_to(root).as_posix())
         if source is not None and isinstance(source.data, dict):
             laws[str(source.data.get("id") or path.stem)] = source.data
@@ -178,7 +179,7 @@ def headers(root: Path) -> list[tuple[str, str]]:
     if synonyms:
         return [(key, synonyms[key][0]) for key in COLUMNS if key in synonyms]
     # A blank title would give a header that import cannot read back: the field's name instead.
-    titles = FieldTitles.read(root / "schema", ("power",)).of("power")
+    titles = FieldTitles.read(root / layout.SCHEMA, ("power",)).of("power")
     return [(key, titles.get(key) or key) for key in COLUMNS]
 
 

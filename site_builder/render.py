@@ -75,14 +75,12 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
-from site_builder import charts, flowchart, markup, tree, urls
+from site_builder import charts, flowchart, layout, markup, pinyin, tree, urls
 from site_builder.config import SiteConfig
 from site_builder.errors import Problem, SiteBuilderError, warning
 from site_builder.model import Dataset
-from site_builder.pages import Page, Site, Stat, initial
+from site_builder.pages import Page, Site, Stat
 
-TEMPLATES = "templates"
-STATIC = "static"
 # ``{% extends "!theme/base.html" %}``: the theme's own file (Pelican's name for it).
 THEME_PREFIX = "!theme"
 
@@ -109,7 +107,7 @@ def template_dirs(ds: Dataset) -> list[Path]:
 
 def template_folders(root: Path, config: SiteConfig) -> list[Path]:
     """The template folders of the site at ``root``, the site's own first."""
-    dirs = [root / TEMPLATES]
+    dirs = [root / layout.TEMPLATES]
     custom = config.custom_dir
     if custom:  # checked with the configuration: it exists, inside the repository
         dirs.insert(0, root / custom)
@@ -218,7 +216,7 @@ def environment(dirs: list[Path], root: Path | None = None) -> jinja2.Environmen
     env.filters["md"] = lambda text: Markup(markup.to_html(str(text))) if text else ""
     env.filters["md_inline"] = lambda text: Markup(markup.to_inline_html(str(text))) if text else ""
     env.filters["limit"] = _limit
-    env.filters["initial"] = initial
+    env.filters["initial"] = pinyin.initial
     env.filters["rfc3339"] = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
@@ -354,7 +352,7 @@ def static_files(ds: Dataset) -> dict[str, bytes]:
     """The files of ``templates/static/`` (and of the site's own), under ``assets/``."""
     files: dict[str, bytes] = {}
     for folder in reversed(template_dirs(ds)):  # the site's own static files win
-        static = folder / STATIC
+        static = folder / layout.STATIC
         # Never a link or a special file: a link to /proc/self/environ would publish the
         # build machine's environment, CI tokens and all.
         for path in tree.files(static, ds.root):

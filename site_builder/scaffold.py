@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from site_builder import model, sources
+from site_builder import layout, sources
 from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.fmt import _deref, schema_header
@@ -25,12 +25,12 @@ def new_power(
 ) -> Path:
     """Write a scaffold for a new power and return its path relative to ``root``."""
     config = load_config(root)
-    dept_dir = root / model.DEPARTMENTS / department
-    if not (dept_dir / "department.yaml").is_file():
+    dept_dir = root / layout.DEPARTMENTS / department
+    if not (dept_dir / layout.DEPARTMENT_FILE).is_file():
         known = sorted(
             p.name
-            for p in (root / model.DEPARTMENTS).iterdir()
-            if (p / "department.yaml").is_file()
+            for p in (root / layout.DEPARTMENTS).iterdir()
+            if (p / layout.DEPARTMENT_FILE).is_file()
         )
         raise UsageError(f"部门“{department}”不存在。可选：{'、'.join(known) or '（暂无部门）'}")
     cat = config.category(category)
@@ -38,7 +38,7 @@ def new_power(
         raise UsageError(f"职权类别“{category}”无效。可选：{'、'.join(config.category_names)}")
     if not name.strip():
         raise UsageError("职权名称不能为空。")
-    powers = dept_dir / "powers"
+    powers = dept_dir / layout.POWERS
     if power_id is None:
         prefix = f"{department}-{(cat.letter or cat.code).lower()}-"
         numbers = [
@@ -52,12 +52,12 @@ def new_power(
     target = powers / f"{power_id}.yaml"
     if target.exists():
         raise UsageError(f"{target.relative_to(root).as_posix()} 已存在，不会覆盖。")
-    schemas = Schemas(root / "schema", config.category_names)
+    schemas = Schemas(root / layout.SCHEMA, config.category_names)
     rel = target.relative_to(root).as_posix()
     flow = next(
         (
             f.stem
-            for f in sorted((root / model.FLOWS).glob("*.yaml"))
+            for f in sorted((root / layout.FLOWS).glob("*.yaml"))
             if _flow_category(f) == category
         ),
         None,

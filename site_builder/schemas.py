@@ -21,7 +21,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
-from site_builder import cache, tree
+from site_builder import cache, layout, tree
 from site_builder.errors import Pointer, SiteBuilderError
 
 KINDS = ("site", "jurisdictions", "department", "power", "law", "flow")
@@ -69,7 +69,7 @@ class Schemas:
                     continue
                 raw = tree.read(path, schema_dir.parent)
                 doc = json.loads(raw.decode("utf-8"))
-                self.files[f"schema/{path.name}"] = raw
+                self.files[f"{layout.SCHEMA}/{path.name}"] = raw
                 self.documents[path.name.removesuffix(".schema.json")] = doc
                 registry = registry.with_resource(path.name, Resource.from_contents(doc))
         except (OSError, ValueError) as exc:
@@ -374,9 +374,9 @@ class FieldTitles:
         """From the schema files as the build read them (``"schema/<name>"``: bytes)."""
         return cls(
             {
-                rel.removeprefix("schema/").removesuffix(".schema.json"): json.loads(raw)
+                rel.removeprefix(f"{layout.SCHEMA}/").removesuffix(".schema.json"): json.loads(raw)
                 for rel, raw in sorted(files.items())
-                if rel.startswith("schema/")
+                if rel.startswith(f"{layout.SCHEMA}/")
             }
         )
 

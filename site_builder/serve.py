@@ -18,10 +18,9 @@ from typing import Any
 
 from watchfiles import watch
 
+from site_builder import layout
 from site_builder.build import Checked, build
 from site_builder.errors import SiteBuilderError
-
-WATCHED = ("site.yaml", "data", "schema", "templates")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -30,11 +29,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def watched_paths(root: Path, custom_dir: str | None) -> list[Path]:
-    """The files and folders whose changes trigger a rebuild."""
-    paths = [root / name for name in WATCHED if (root / name).exists()]
-    if custom_dir and (root / custom_dir).exists():
-        paths.append(root / custom_dir)
-    return paths
+    """The files and folders whose changes trigger a rebuild: what a build reads."""
+    return [root / name for name in layout.sources(custom_dir) if (root / name).exists()]
 
 
 def serve(

@@ -29,6 +29,7 @@ from site_builder.changes import (
     compare,
     was_public,
 )
+from site_builder.layout import record_key
 from site_builder.trail_cache import CorruptCache, TrailCache
 
 _PR_PATTERNS = (
@@ -36,11 +37,6 @@ _PR_PATTERNS = (
     re.compile(r"\(#(\d+)\)\s*$"),  # squash merges: "Title (#12)"
     re.compile(r"See merge request [^\s!]*!(\d+)"),  # GitLab
     re.compile(r"^Merge branch .* into .*\(!(\d+)\)"),
-)
-_RECORD_PATHS = (
-    (re.compile(r"^data/departments/([^/]+)/powers/([^/]+)\.yaml$"), "power", 2),
-    (re.compile(r"^data/departments/([^/]+)/department\.yaml$"), "department", 1),
-    (re.compile(r"^data/laws/([^/]+)\.yaml$"), "law", 1),
 )
 
 
@@ -86,15 +82,6 @@ class Trail:
             out.extend(self._index.get(key, []))
             key = self.renamed.get(key)
         return sorted(out, key=lambda c: -c.timestamp) if len(seen) > 1 else out
-
-
-def record_key(path: str) -> tuple[tuple[str, str], str] | None:
-    """Return ((kind, id), department) for a record's path, or None for other files."""
-    for pattern, kind, group in _RECORD_PATHS:
-        match = pattern.match(path)
-        if match:
-            return (kind, match.group(group)), match.group(1) if kind != "law" else ""
-    return None
 
 
 def pull_request(message: str) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import builds, cache, checks, model, parallel, render, report
+from site_builder import builds, checks, layout, model, parallel, render, report
 from site_builder.config import load_config
 from site_builder.errors import Problem, warning
 from site_builder.model import Dataset
@@ -41,7 +41,7 @@ def load(root: Path, jobs: int, clock: Timings) -> Checked:
     placed on their lines."""
     with clock("load"):
         config = load_config(root)
-        schemas = Schemas(root / "schema", config.category_names)
+        schemas = Schemas(root / layout.SCHEMA, config.category_names)
         folder = builds.cache_dir(root)
         dataset, problems = model.load(root, config, schemas, jobs, folder)
         problems += render.check_templates(root, config)
@@ -53,7 +53,7 @@ def validate(loaded: Checked, strict: bool, clock: Timings) -> Checked:
     with clock("validate"):
         problems = list(loaded.problems)
         if loaded.cache_dir is None:
-            problems.append(warning(cache.FOLDER, (), TRACKED_CACHE, "tracked-cache"))
+            problems.append(warning(layout.CACHE, (), TRACKED_CACHE, "tracked-cache"))
         problems += checks.check(loaded.dataset)
         placed = report.place(problems, loaded.dataset.texts)
     return Checked(loaded.dataset, report.strictly(placed, strict), loaded.cache_dir)
