@@ -4,6 +4,11 @@
 synonym table ``import_headers.yaml``, categories through a code table, legal basis text
 split into entries), and says what it would do; ``apply`` writes the files. Nothing
 prints here: ``report_lines`` gives the report for the CLI.
+
+It is longer than most (about 550 lines) because reading a department's sheet is one job
+with many columns: headers, rows continued on the next line, categories, levels, time limits
+and duties each need their own tolerant reading, and the report says what each guessed.
+The legal-basis text, the largest part, is ``basis_text``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from site_builder import fmt, layout, pinyin, powersheet, sources, spreadsheet
+from site_builder.basis_text import norm_title, parse_basis
 from site_builder.config import load_config
 from site_builder.errors import UsageError
 from site_builder.schemas import Schemas
@@ -41,19 +47,6 @@ FIELD_TITLES = {
     "levy": "行政征收（项目和标准）",
 }
 REQUIRED_BY_CATEGORY = {"行政处罚": "penalty", "行政强制": "coercion", "行政征收": "levy"}
-TAG_KINDS = {
-    "法律": "法律",
-    "行政法规": "行政法规",
-    "地方性法规": "地方性法规",
-    "法规": "",  # guessed from the title
-    "规章": "",  # 部门规章 or 地方政府规章, guessed from the title
-    "部门规章": "部门规章",
-    "地方政府规章": "地方政府规章",
-    "规范性文件": "规范性文件",
-    "其他规范性文件": "规范性文件",
-    "三定方案": "三定方案",
-    "三定": "三定方案",
-}
 
 
 def normalise_header(text: str) -> str:
@@ -240,7 +233,7 @@ def _record(
         base["legal_basis"], plan.register
     )
     if basis.strip() and not unchanged:
-        record["legal_basis"] = parse_basis(basis, number, record["id"], laws, plan)
+        record["legal_basis"] = parse_basis(clean_basis(basis), number, record["id"], laws, plan)
     for key, parse in _PARSED.items():
         cell = values.get(key, "")
         if key not in columns or not cell.strip():
@@ -442,24 +435,6 @@ def power_id(department: str, code: str, name: str, category: str, plan: ImportP
     return "-".join(p for p in parts if p)
 
 
-# ------------------------------------------------------------------- legal basis
-
-_TAG = re.compile(r"【\s*([^】0-9]{1,10}?)\s*】")  # 【2017】 in a doc number is no tag
-_ITEM = re.compile(r"(?:^|(?<=[\n;；。]))\s*[（(]?\d{1,2}[）)、.．]\s*(?=\S)")
-_TITLE = re.compile(r"《([^《》]*(?:《[^《》]*》[^《》]*)*)》")
-_NUM = "[一二三四五六七八九十百千零〇两0-9]+"
-_ARTICLE = re.compile(rf"第{_NUM}条(?:之{_NUM})?(?:第{_NUM}款)?(?:第{_NUM}项)?")
-_DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,12}(?:〔|\[|［|【)\d{4}(?:〕|\]|］|】)\d+号|(?:(?![年月日])[\u4e00-\u9fff、]){0,12}令第?[0-9一二三四五六七八九十百千零〇]+号"
-)
-_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|市|自治区|自治州|县|区))")
-
-
-def _norm_title(title: str) -> str:
-    t = re.sub(r"[\s《》〈〉<>]", "", title)
-    return t.removeprefix("中华人民共和国")
-
-
 def _register(root: Path) -> dict[str, dict[str, Any]]:
     """Register laws by normalised title and short title."""
     out: dict[str, dict[str, Any]] = {}
@@ -472,7 +447,7 @@ def _register(root: Path) -> dict[str, dict[str, Any]]:
             continue
         for key in ("title", "short_title"):
             if isinstance(source.data.get(key), str):
-                out.setdefault(_norm_title(source.data[key]), source.data)
+                out.setdefault(norm_title(source.data[key]), source.data)
     return out
 
 
@@ -481,97 +456,6 @@ def clean_basis(text: str) -> str:
     text = _clean(text)
     text = re.sub(r"^[;；,，\s]+", "", text)
     return text
-
-
-def _split(text: str) -> list[tuple[str, str]]:
-    """Split into (tag, text) segments by 【tags】, then by numbered items."""
-    segments: list[tuple[str, str]] = []
-    matches = list(_TAG.finditer(text))
-    if matches:
-        head = text[: matches[0].start()].strip(" \n;；")
-        if head:
-            segments.append(("", head))
-        for i, m in enumerate(matches):
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-            segments.append((m.group(1), text[m.end() : end]))
-    else:
-        segments.append(("", text))
-    out: list[tuple[str, str]] = []
-    for tag, seg in segments:
-        pieces = [p for p in _ITEM.split(seg) if p.strip(" \n;；")]
-        if len(pieces) > 1 and all(_TITLE.search(p) for p in pieces):
-            out += [(tag, p) for p in pieces]
-        else:
-            out.append((tag, _ITEM.sub("", seg, count=1) if _ITEM.match(seg) else seg))
-    return [(tag, s.strip(" \n;；:：")) for tag, s in out if s.strip(" \n;；:：")]
-
-
-def _guess_kind(title: str, tag: str = "") -> str:
-    local = bool(_PLACE.match(title)) and not title.startswith("中华人民共和国")
-    if tag == "规章":
-        return "地方政府规章" if local else "部门规章"
-    if tag == "法规":
-        return "地方性法规" if local else "行政法规"
-    if title.endswith("法") and not title.endswith("办法"):
-        return "法律"
-    if title.endswith("条例"):
-        return "地方性法规" if local else "行政法规"
-    if re.search(r"(规定|办法|细则|规则)$", title):
-        return "地方政府规章" if local else "部门规章"
-    return "规范性文件"
-
-
-def parse_basis(
-    raw: str, number: int, power: str, laws: dict[str, dict[str, Any]], plan: ImportPlan
-) -> list[dict[str, Any]]:
-    """Turn a legal basis cell into entries with kind, law or title, article and text."""
-    entries: list[dict[str, Any]] = []
-    for tag, text in _split(clean_basis(raw)):
-        title_match = _TITLE.search(text)
-        entry: dict[str, Any] = {}
-        title = title_match.group(1).strip() if title_match else ""
-        registered = laws.get(_norm_title(title)) if title else None
-        tag_kind = TAG_KINDS.get(tag) if tag else None
-        if tag and tag_kind is None:
-            plan.guesses.append(f"第 {number} 行 依据标签【{tag}】无法识别，类别按名称推断")
-        if tag_kind:
-            kind = tag_kind
-        elif registered is not None and isinstance(registered.get("kind"), str):
-            kind = registered["kind"]
-        elif title:
-            kind = _guess_kind(title, tag)
-            if tag in ("规章", "法规"):
-                plan.guesses.append(f"第 {number} 行 【{tag}】《{title}》按名称推断为“{kind}”")
-            else:
-                plan.guesses.append(f"第 {number} 行 依据《{title}》没有标签，按名称推断为“{kind}”")
-        else:
-            kind = "规范性文件"
-            plan.guesses.append(
-                f"第 {number} 行 依据“{text[:20]}…”没有标签和书名号，类别按“规范性文件”导入，请核对"
-            )
-        entry["kind"] = kind
-        if registered is not None:
-            entry["law"] = registered["id"]
-        elif title:
-            entry["title"] = title
-            plan.unregistered.setdefault(title, []).append(power)
-        else:
-            head = re.match(r"[:：\s]*([^（(\s:：;；，,。]+?)(?=第|[（(\s:：;；，,。]|$)", text)
-            entry["title"] = (head.group(1) if head else text.split("\n")[0])[:60]
-            plan.guesses.append(
-                f"第 {number} 行 依据没有书名号《》，以首行“{entry['title']}”作为名称，请核对"
-            )
-        rest = text[title_match.end() :] if title_match else text
-        rest_head = re.sub(r"^\s*[（(][^）)]*[）)]", "", rest)
-        doc = _DOC_NUMBER.search(rest[:80])
-        if doc and not entry.get("law"):
-            entry["doc_number"] = doc.group(0).strip("（()）")
-        article = _ARTICLE.search(rest_head)
-        if article:
-            entry["article"] = article.group(0)
-        entry["text"] = text
-        entries.append(entry)
-    return entries
 
 
 def _existing(root: Path, department: str) -> dict[str, Any]:

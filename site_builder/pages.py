@@ -3,6 +3,10 @@
 Nothing here renders HTML; ``render.py`` feeds these contexts to the templates.
 Non-public powers appear only in the register of withheld powers, and there
 only with their code, department, reason and basis.
+
+It is longer than most (about 580 lines) because it holds ``Site``, the one object the
+templates see (its members are the template API, ``render.SITE_API``), beside the plan of
+every page made from it; the history and edition pages are planned here too, from the trail.
 """
 
 from __future__ import annotations
