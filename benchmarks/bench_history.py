@@ -49,7 +49,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import pygit2  # noqa: E402
 from synthetic_history import describe, extend, generate  # noqa: E402
 
-from site_builder import history  # noqa: E402
+from site_builder.history.trail import trail  # noqa: E402
+from site_builder.reading.layout import record_key  # noqa: E402
 
 TARGET_FULL = 3.0
 TARGET_INCREMENTAL = 0.2
@@ -58,7 +59,7 @@ TARGET_INCREMENTAL = 0.2
 def measure(root: Path, cache: Path | None) -> dict[str, Any]:
     """Run history.trail once in this process and describe the result."""
     started = time.perf_counter()
-    result = history.trail(root, cache=cache)
+    result = trail(root, cache=cache)
     seconds = time.perf_counter() - started
     assert result is not None, f"{root} is not a git work tree"
     digest = hashlib.sha256()
@@ -133,7 +134,7 @@ def record_files(root: Path) -> list[str]:
         text=True,
         check=True,
     ).stdout.splitlines()
-    return [p for p in listing if history.record_key(p) is not None]
+    return [p for p in listing if record_key(p) is not None]
 
 
 def machine() -> str:
@@ -160,7 +161,7 @@ def profile(root: Path, work: Path) -> None:
     shutil.rmtree(cache, ignore_errors=True)
     profiler = cProfile.Profile()
     profiler.enable()
-    history.trail(root, cache=cache)
+    trail(root, cache=cache)
     profiler.disable()
     print("\ncProfile of a cold history.trail (top 25 by own time, then by cumulative):")
     stats = pstats.Stats(profiler)
@@ -188,8 +189,6 @@ def main() -> None:
     if args.measure:  # the child process of run_child
         print(json.dumps(measure(args.measure, args.cache)))
         return
-    if not hasattr(history, "trail"):
-        raise SystemExit("site_builder.history has no trail() yet")
 
     work = Path(tempfile.mkdtemp(prefix="bench-history-"))
     root = work / "repo"

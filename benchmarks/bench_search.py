@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import generate  # noqa: E402
 
-from site_builder import search  # noqa: E402
 from site_builder.build import build, check_repository  # noqa: E402
-from site_builder.pages import Site  # noqa: E402
+from site_builder.publishing import search  # noqa: E402
+from site_builder.structure.pages import Site  # noqa: E402
 
 ARGS = [
     "--no-sandbox",

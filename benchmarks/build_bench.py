@@ -53,7 +53,7 @@ SIGNATURE = ("Benchmark", "bench@example.org")
 def measure(root: Path, out: Path, jobs: int | None) -> dict[str, Any]:
     """Build ``root`` into ``out`` in this process; the stages and the totals."""
     from site_builder import build
-    from site_builder.timings import Timings, peak_mb
+    from site_builder.engine.timings import Timings, peak_mb
 
     timings = Timings()
     started = time.perf_counter()

@@ -42,7 +42,7 @@ for _path in (PROJECT, Path(__file__).resolve().parent):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from site_builder import sources  # noqa: E402
+from site_builder.reading import sources  # noqa: E402
 
 MIN_BYTES = 1024
 MAX_BYTES = 4096

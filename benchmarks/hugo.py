@@ -26,7 +26,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-from site_builder import sources  # noqa: E402
+from site_builder.reading import sources  # noqa: E402
 
 CONFIG = """baseURL = "https://qingdan.example/"
 languageCode = "zh-cn"

@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import generate as synthetic
 
-from site_builder import sources
+from site_builder.reading import sources
 
 BRANCH = "refs/heads/main"
 START = int(datetime(2017, 1, 3, 9, 0, tzinfo=timezone(timedelta(hours=8))).timestamp())

@@ -13,24 +13,17 @@ import dataclasses
 import functools
 from pathlib import Path
 
-from site_builder import (
-    builds,
-    download_pages,
-    edition_downloads,
-    git_warnings,
-    history,
-    output,
-    parallel,
-    render,
-    report,
-    schedule,
-    validation,
-)
+from site_builder import history, report
+from site_builder.engine import builds, parallel, schedule
+from site_builder.engine.timings import Timings
 from site_builder.errors import UsageError
-from site_builder.pages import Page, Site, plan, publishable_editions
-from site_builder.timings import Timings
-from site_builder.validation import Checked as Checked
-from site_builder.validation import check_repository as check_repository
+from site_builder.history import git_warnings
+from site_builder.publishing import download_pages, edition_downloads, output
+from site_builder.reading import validation
+from site_builder.reading.validation import Checked as Checked
+from site_builder.reading.validation import check_repository as check_repository
+from site_builder.rendering import render
+from site_builder.structure.pages import Page, Site, plan, publishable_editions
 
 
 @parallel.collecting_rarely()

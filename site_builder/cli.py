@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 
 import click
 
-from site_builder import __version__, build, output, parallel, report
+from site_builder import __version__, build, report
+from site_builder.engine import parallel
+from site_builder.engine.timings import Timings
 from site_builder.errors import DataError, SiteBuilderError
-from site_builder.timings import Timings
+from site_builder.publishing import output
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -208,7 +210,7 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
 
     Build, serve on localhost, and rebuild when data or templates change.
     """
-    from site_builder import serve
+    from site_builder.tools import serve
 
     def on_build(checked: build.Checked | None, failure: SiteBuilderError | None) -> None:
         # Everything serve prints is a log line, so it all goes to stderr.
@@ -239,7 +241,7 @@ def verify_command(folder: str) -> None:
 
     Check a mirror's copy of a built site against its build.json; exit 1 on any mismatch.
     """
-    from site_builder import manifest
+    from site_builder.publishing import manifest
 
     found = manifest.verify(Path(folder))
     for m in found:
@@ -269,7 +271,7 @@ def new_power(
 
     Write a scaffold for a new power, with a comment on every field.
     """
-    from site_builder import scaffold
+    from site_builder.tools import scaffold
 
     path = scaffold.new_power(_root(ctx), department, category, name, power_id)
     click.echo(path.as_posix())
@@ -288,7 +290,7 @@ def fmt_command(ctx: click.Context, check: bool, paths: tuple[str, ...]) -> None
 
     Rewrite data files in the canonical form; PATHS default to every data file.
     """
-    from site_builder import fmt
+    from site_builder.tools import fmt
 
     result = fmt.format_files(_root(ctx), list(paths), check)
     for problem in result.problems:
@@ -335,7 +337,7 @@ def diff_command(
     Compare revision BASE with HEAD (default: the work tree, uncommitted changes included).
     Exit 1 when HEAD introduces errors.
     """
-    from site_builder import diff, diff_report
+    from site_builder.tools import diff, diff_report
 
     result = diff.compare(_root(ctx), base, head)
     text = diff_report.to_json(result) if fmt == "json" else diff_report.markdown(result)
@@ -359,7 +361,7 @@ def codeowners_command(ctx: click.Context, check: bool) -> None:
 
     Write CODEOWNERS from department.yaml maintainers and site.yaml reviewers.
     """
-    from site_builder import codeowners
+    from site_builder.tools import codeowners
 
     root = _root(ctx)
     if not check:
@@ -398,7 +400,7 @@ def import_command(
     Import powers from a spreadsheet (or a discretion-standard table into the matching penalties). Without --write nothing is written: the report
     says what would be. Existing files change only with --update.
     """
-    from site_builder import discretion_import, importer, spreadsheet
+    from site_builder.tools import discretion_import, importer, spreadsheet
 
     root = _root(ctx)
     if discretion_import.is_discretion_table(spreadsheet.read_table(Path(file))):
@@ -446,8 +448,8 @@ def export_command(ctx: click.Context, department: str, fmt: str, out: str | Non
     Export a department's powers as a workbook: Chinese headers, one row per power, and
     a last column with the whole record as JSON, so that import loses nothing.
     """
-    from site_builder import export
     from site_builder.errors import UsageError
+    from site_builder.tools import export
 
     result = export.export_department(_root(ctx), department)
     target = Path(out or f"{department}.{fmt}")

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from site_builder import sources
 from site_builder.errors import DataError, Problem, Severity
+from site_builder.reading import sources
 
 FORMATS = ("text", "json", "github")
 

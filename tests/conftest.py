@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from site_builder import sources
 from site_builder.cli import main
+from site_builder.reading import sources
 
 PROJECT = Path(__file__).resolve().parent.parent
 

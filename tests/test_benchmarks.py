@@ -15,10 +15,10 @@ sys.path.insert(0, str(PROJECT / "benchmarks"))
 
 import generate
 
-from site_builder import sources
 from site_builder.build import check_repository
-from site_builder.fmt import format_files
-from site_builder.model import resolve_flow
+from site_builder.reading import sources
+from site_builder.reading.model import resolve_flow
+from site_builder.tools.fmt import format_files
 
 RECORDS = 60
 HISTORY = 5

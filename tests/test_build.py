@@ -65,9 +65,9 @@ def test_build_never_replaces_a_folder_it_did_not_write(repo: Repo) -> None:
 def test_templates_compiled_before_the_workers_fork_need_no_recompiling(repo: Repo) -> None:
     """The environment a build makes once holds every template its pages use, with those
     they extend and import, so a worker renders without reading a template again."""
-    from site_builder import render
     from site_builder.build import check_repository
-    from site_builder.pages import plan
+    from site_builder.rendering import render
+    from site_builder.structure.pages import plan
 
     site, pages = plan(check_repository(repo.root).dataset)
     power_pages = [p for p in pages if p.template == "power.html"]

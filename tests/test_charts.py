@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from site_builder import charts
-from site_builder.charts import Bar, bar_chart, layout
+from site_builder.rendering import charts
+from site_builder.rendering.charts import Bar, bar_chart, layout
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import DEPARTMENT, PROJECT, Repo
 
-from site_builder import codeowners
+from site_builder.tools import codeowners
 
 
 def with_accounts(repo: Repo) -> None:

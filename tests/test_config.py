@@ -1,4 +1,4 @@
-"""site.yaml is typed once, in site_builder/config.py, and read through ``SiteConfig``.
+"""site.yaml is typed once, in site_builder/reading/config.py, and read through ``SiteConfig``.
 
 A source scan fails when code outside config.py reads the untyped mapping (``config.raw``,
 ``….raw.get(…)``, ``….raw[…]``); the one reader left is render.py, which hands the mapping
@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, Repo
 
-from site_builder.config import (
+from site_builder.errors import ConfigError
+from site_builder.reading.config import (
     Editions,
     Hotline,
     Licence,
@@ -24,7 +25,6 @@ from site_builder.config import (
     SiteConfig,
     load_config,
 )
-from site_builder.errors import ConfigError
 
 # Reading site.yaml's mapping instead of the typed fields.
 UNTYPED = re.compile(r"\bconfig\.raw\b|\.raw\s*\.get\(|\.raw\s*\[")
@@ -35,7 +35,7 @@ ALLOWED = {("render.py", '"config": site.config.raw,')}
 def untyped_reads(folder: Path) -> list[str]:
     """Where a module other than config.py reads the configuration untyped: file:line."""
     found = []
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
         if path.name == "config.py":
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

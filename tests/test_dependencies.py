@@ -21,26 +21,26 @@ PACKAGE = PROJECT / "site_builder"
 
 # Library (the top-level module imported) → the modules that may import it.
 HOMES: dict[str, set[str]] = {
-    "charset_normalizer": {"spreadsheet"},
+    "charset_normalizer": {"tools.spreadsheet"},
     "click": {"cli"},
-    "defusedxml": {"spreadsheet"},
-    "jinja2": {"render"},
-    "jsonschema": {"schemas"},
-    "jsonschema_rs": {"schemas"},
-    "lunr": {"search"},
-    "markdown": {"markup"},
-    "markupsafe": {"render"},
-    "nh3": {"markup"},
+    "defusedxml": {"tools.spreadsheet"},
+    "jinja2": {"rendering.render"},
+    "jsonschema": {"reading.schemas"},
+    "jsonschema_rs": {"reading.schemas"},
+    "lunr": {"publishing.search"},
+    "markdown": {"rendering.markup"},
+    "markupsafe": {"rendering.render"},
+    "nh3": {"rendering.markup"},
     # Two homes, one for each direction: spreadsheet reads import files (with its limits),
     # tablefiles writes the workbooks (neutralising every cell a spreadsheet would run).
-    "openpyxl": {"spreadsheet", "tablefiles"},
-    "orjson": {"jsonfile"},
-    "pygit2": {"gitstore"},
-    "pypinyin": {"pinyin"},
-    "referencing": {"schemas"},
-    "watchfiles": {"serve"},
-    "xlrd": {"spreadsheet"},
-    "yaml": {"sources"},
+    "openpyxl": {"tools.spreadsheet", "publishing.tablefiles"},
+    "orjson": {"publishing.jsonfile"},
+    "pygit2": {"history.gitstore"},
+    "pypinyin": {"reading.pinyin"},
+    "referencing": {"reading.schemas"},
+    "watchfiles": {"tools.serve"},
+    "xlrd": {"tools.spreadsheet"},
+    "yaml": {"reading.sources"},
 }
 
 

@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 from conftest import PENALTY, PROJECT, Repo
 
-from site_builder import discretion_import
 from site_builder.errors import UsageError
+from site_builder.tools import discretion_import
 
 REFERENCE = PROJECT.parent / "shared" / "reference-data" / "jiangmen-penalty-discretion-2020.json"
 HEADER = ["序号", "违法行为", "法律依据", "类别", "裁量情节", "裁量标准", "备注"]

@@ -16,7 +16,7 @@ import pytest
 from conftest import LICENCE, Repo
 from test_site import HIDDEN
 
-from site_builder.tables import TABLES
+from site_builder.structure.tables import TABLES
 
 FLAT = [
     "code",
@@ -323,8 +323,8 @@ def test_downloads_page_lists_every_file(repo: Repo) -> None:
 
 def test_powers_withheld_now_can_be_left_out_of_an_edition(repo: Repo) -> None:
     from site_builder.build import check_repository
-    from site_builder.download_pages import files
-    from site_builder.pages import Site
+    from site_builder.publishing.download_pages import files
+    from site_builder.structure.pages import Site
 
     site = Site(check_repository(repo.root).dataset)
     everything = files(site, withheld=["zq-a-xk-001"])

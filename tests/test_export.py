@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import LICENCE, PENALTY, Repo
 
-from site_builder import export, powersheet
+from site_builder.tools import export, powersheet
 
 
 def _sheet(data: bytes) -> Any:

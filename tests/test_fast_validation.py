@@ -16,9 +16,9 @@ from conftest import PROJECT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder import model, sources
-from site_builder.config import load_config
-from site_builder.schemas import Schemas
+from site_builder.reading import model, sources
+from site_builder.reading.config import load_config
+from site_builder.reading.schemas import Schemas
 
 SCHEMAS = Schemas(PROJECT / "schema", load_config(PROJECT).category_names)
 FILES, _ = model.discover(PROJECT)

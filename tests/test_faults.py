@@ -24,9 +24,9 @@ from typing import IO, Any
 import pytest
 from conftest import LICENCE, PENALTY, PROJECT, Git, Repo
 
-from site_builder import output
-from site_builder.trail import trail as read_trail
-from site_builder.trail_cache import CACHE_FILE
+from site_builder.history.trail import trail as read_trail
+from site_builder.history.trail_cache import CACHE_FILE
+from site_builder.publishing import output
 
 CACHE = ".cache/history"
 WAITING = "另一个构建正在写入"
@@ -223,7 +223,7 @@ def test_the_lock_of_a_killed_build_is_released(git: Git, tmp_path: Path) -> Non
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from site_builder import output\n"
+            "import sys, time; from pathlib import Path; from site_builder.publishing import output\n"
             "with output.lock(Path(sys.argv[1])):\n"
             "    print('locked', flush=True); time.sleep(600)",
             str(out),

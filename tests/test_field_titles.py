@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, Repo
 
-from site_builder import diff, powersheet
-from site_builder.schemas import FieldText, FieldTitles, Schemas, field_text
+from site_builder.reading.schemas import FieldText, FieldTitles, Schemas, field_text
+from site_builder.tools import diff, powersheet
 
 SCHEMA_KEYS = {"properties", "$ref"}
 
@@ -46,7 +46,7 @@ def _reads_schema(node: ast.AST) -> bool:
 def schema_title_reads(folder: Path) -> list[str]:
     """Where a module other than schemas.py reads a schema's titles: file:line."""
     found = []
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
         if path.name == "schemas.py":
             continue
         text = path.read_text(encoding="utf-8")

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_builder.build import check_repository
-from site_builder.flowchart import (
+from site_builder.reading.model import resolve_flow
+from site_builder.rendering.flowchart import (
     Box,
     Flowchart,
     Label,
@@ -25,7 +26,6 @@ from site_builder.flowchart import (
     time_limit_text,
     wrap_text,
 )
-from site_builder.model import resolve_flow
 
 PROJECT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"

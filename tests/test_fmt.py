@@ -9,7 +9,8 @@ import pytest
 import yaml
 from conftest import LICENCE, PROJECT, Repo
 
-from site_builder import fmt, model, sources
+from site_builder.reading import model, sources
+from site_builder.tools import fmt
 
 
 def sample_files() -> list[str]:

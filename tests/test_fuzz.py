@@ -10,10 +10,11 @@ from conftest import PROJECT, Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder import fmt, sources
 from site_builder.build import check_repository
 from site_builder.errors import Severity
-from site_builder.schemas import Schemas
+from site_builder.reading import sources
+from site_builder.reading.schemas import Schemas
+from site_builder.tools import fmt
 
 SETTINGS = settings(
     max_examples=150,

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import LICENCE, PENALTY, Git, Repo
 
-from site_builder import gitstore
-from site_builder.changes import LONG, Change
 from site_builder.errors import UsageError
-from site_builder.trail import change_title, pull_request
-from site_builder.trail import trail as read_trail
-from site_builder.trail_cache import CACHE_FILE, TrailCache
+from site_builder.history import gitstore
+from site_builder.history.changes import LONG, Change
+from site_builder.history.trail import change_title, pull_request
+from site_builder.history.trail import trail as read_trail
+from site_builder.history.trail_cache import CACHE_FILE, TrailCache
 
 
 def changes(root: Path, kind: str, rid: str, cache: Path | None = None) -> list[Change]:

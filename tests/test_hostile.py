@@ -26,8 +26,8 @@ from browsing import Opener, Visit, chromium, horizontal_overflow, opener, searc
 from conftest import PROJECT, Git, make_repo
 from playwright.sync_api import Browser, Dialog, Frame, Page
 
-from site_builder import markup
 from site_builder.build import build
+from site_builder.rendering import markup
 
 # The policy base.html sets; the tests below check that Chromium enforces it.
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'"

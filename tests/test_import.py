@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 import yaml
 
-from site_builder import importer, spreadsheet
+from site_builder.tools import importer, spreadsheet
 from tests.conftest import Repo
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data"

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import DEPARTMENT, LICENCE, Git, Repo
 
-from site_builder import cache, manifest, model
 from site_builder.build import build
+from site_builder.engine import cache
 from site_builder.errors import DataError
+from site_builder.publishing import manifest
+from site_builder.reading import model
 
 
 def files(folder: Path) -> dict[str, bytes]:

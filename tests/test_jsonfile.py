@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder import jsonfile
+from site_builder.publishing import jsonfile
 
 SCALARS = (
     st.none()

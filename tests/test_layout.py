@@ -1,4 +1,4 @@
-"""site_builder/layout.py is the one home of the repository's folder layout.
+"""site_builder/reading/layout.py is the one home of the repository's folder layout.
 
 A source scan fails when another module spells a place of the repository itself: a
 folder or file name of the layout (``"departments"``, ``"schema"``, ``"site.yaml"``)
@@ -21,9 +21,12 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, Repo
 
-from site_builder import builds, history, layout, serve, validation
-from site_builder.config import load_config
-from site_builder.timings import Timings
+from site_builder import history
+from site_builder.engine import builds
+from site_builder.engine.timings import Timings
+from site_builder.reading import layout, validation
+from site_builder.reading.config import load_config
+from site_builder.tools import serve
 
 PACKAGE = PROJECT / "site_builder"
 EXCLUDED = {
@@ -156,7 +159,7 @@ def test_only_layout_spells_the_repository_layout(path: Path) -> None:
     found = spelled_places(path.read_text(encoding="utf-8"))
     assert not found, (
         f"{path.relative_to(PROJECT)} spells places of the repository by hand; "
-        "name them with site_builder/layout.py:\n" + "\n".join(found)
+        "name them with site_builder/reading/layout.py:\n" + "\n".join(found)
     )
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import LICENCE, PROJECT, Git
 
-from site_builder import output
 from site_builder.build import build
 from site_builder.errors import SiteBuilderError
+from site_builder.publishing import output
 
 
 def files(folder: Path) -> dict[str, bytes]:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import PENALTY, Git
 
-from site_builder import parallel
+from site_builder.engine import parallel
 from site_builder.errors import DataError, error
-from site_builder.trail import Trail
-from site_builder.trail import trail as read_trail
+from site_builder.history.trail import Trail
+from site_builder.history.trail import trail as read_trail
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="work is forked on Linux only")
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from conftest import PROJECT
 
-from site_builder import report, schedule
+from site_builder import report
+from site_builder.engine import schedule
 from site_builder.errors import DataError, error, warning
-from site_builder.pages import Page
+from site_builder.structure.pages import Page
 
 SOURCES = PROJECT / "site_builder"
 
@@ -29,7 +31,7 @@ def test_build_raises_the_data_problems_only_through_the_collector() -> None:
 
 def test_only_parallel_tunes_the_garbage_collector() -> None:
     tuning = re.compile(r"\bgc\.(set_threshold|freeze|unfreeze)\(")
-    found = [p.name for p in SOURCES.glob("*.py") if tuning.search(p.read_text(encoding="utf-8"))]
+    found = [p.name for p in SOURCES.rglob("*.py") if tuning.search(p.read_text(encoding="utf-8"))]
     assert found == ["parallel.py"]
 
 
@@ -77,3 +79,47 @@ def test_pages_are_dealt_in_shares_that_keep_a_department_together() -> None:
     assert {p.path for p in with_a} == {gazette.path, "powers/a-1.html", "powers/a-2.html"}
     assert dealt[0] == with_a  # the heaviest first
     assert all(dealt) and len(schedule.shares(pages, 10)) == 3  # no empty shares
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The site_builder subpackages that a module imports (``tools`` for site_builder.tools.x)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = (
+            [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module
+            else [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "site_builder" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def test_the_package_is_grouped_by_stage() -> None:
+    groups = {p.name for p in SOURCES.iterdir() if (p / "__init__.py").is_file()}
+    assert groups == {
+        "reading",
+        "history",
+        "structure",
+        "rendering",
+        "publishing",
+        "engine",
+        "tools",
+    }
+
+
+def test_the_build_never_imports_the_tools() -> None:
+    # The commands beside the build (import, export, fmt, diff, serve …) may use the build;
+    # the build must not depend on them, so that changing a tool cannot change a site.
+    found = sorted(
+        p.relative_to(SOURCES).as_posix()
+        for p in SOURCES.rglob("*.py")
+        if "tools" in imported_packages(p)
+        and p.relative_to(SOURCES).parts[0] not in ("tools", "cli.py")
+    )
+    assert found == []
+    assert "tools" in imported_packages(SOURCES / "cli.py")  # the scan sees such imports

@@ -19,9 +19,9 @@ from conftest import LICENCE, PENALTY, Git
 
 from site_builder import history
 from site_builder.build import check_repository
-from site_builder.disclosure import is_public
-from site_builder.model import Dataset, Record
-from site_builder.pages import Site
+from site_builder.reading.disclosure import is_public
+from site_builder.reading.model import Dataset, Record
+from site_builder.structure.pages import Site
 
 MARK = "qzxviewmark"
 SECRET = "zq-a-xk-901"  # withheld: cites the law, names a public power

@@ -9,7 +9,7 @@ import pytest
 from conftest import PROJECT, Repo
 
 from site_builder.build import check_repository
-from site_builder.model import Dataset
+from site_builder.reading.model import Dataset
 
 
 @pytest.fixture(scope="module")

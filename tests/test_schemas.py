@@ -12,7 +12,7 @@ import pytest
 from conftest import PROJECT
 from jsonschema import Draft202012Validator
 
-from site_builder import model
+from site_builder.reading import model
 
 SCHEMAS = sorted((PROJECT / "schema").glob("*.schema.json"))
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -14,9 +14,9 @@ import pytest
 from conftest import LICENCE, PROJECT, Repo
 from lunr.index import Index
 
-from site_builder import search
 from site_builder.build import check_repository
-from site_builder.pages import Site
+from site_builder.publishing import search
+from site_builder.structure.pages import Site
 
 TOKENS = json.loads((Path(__file__).parent / "search_tokens.json").read_text(encoding="utf-8"))
 QUERIES = json.loads((Path(__file__).parent / "search_queries.json").read_text(encoding="utf-8"))

@@ -17,10 +17,12 @@ import pytest
 from conftest import LICENCE, PENALTY, Git, Repo
 from sitecheck import every_file
 
-from site_builder import downloads, gitstore, history
+from site_builder import history
 from site_builder.build import build, check_repository
 from site_builder.errors import DataError
-from site_builder.pages import WITHHELD_NOTE, Site
+from site_builder.history import gitstore
+from site_builder.publishing import downloads
+from site_builder.structure.pages import WITHHELD_NOTE, Site
 
 LICENCE_PATH = "data/departments/zq-a/powers/zq-a-xk-001.yaml"
 OLD = 1_600_000_000  # a time well before the commits: git's index then trusts the file times

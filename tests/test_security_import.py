@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import xlwt
 
-from site_builder import spreadsheet
+from site_builder.tools import spreadsheet
 from tests.conftest import PROJECT, Repo
 
 MB = 1024 * 1024
@@ -135,7 +135,7 @@ def read_in_child(path: Path) -> dict[str, Any]:
     """``spreadsheet.read_table(path)`` in a child process under the same limits (a reader
     that expands the file must fail the test, not exhaust the machine running the tests)."""
     code = (
-        "import json, sys; from site_builder import spreadsheet; "
+        "import json, sys; from site_builder.tools import spreadsheet; "
         "t = spreadsheet.read_table(sys.argv[1]); "
         "print(json.dumps({'headers': t.headers, 'rows': [list(r.cells) for r in t.rows]}))"
     )

@@ -1,7 +1,7 @@
 """Files from outside the repository: links, special files, custom_dir, the CSP, and ``verify``.
 
 Every folder the build reads refuses symbolic links and special files by one rule
-(``site_builder/tree.py``); ``custom_dir`` must lie inside the repository; an overriding
+(``site_builder/reading/tree.py``); ``custom_dir`` must lie inside the repository; an overriding
 ``base.html`` without the Content-Security-Policy is warned about; ``verify`` reports
 anything in a built site that its manifest does not vouch for. Real repositories, real
 builds, real files: the links, named pipes and folders are made on disk.
@@ -20,8 +20,10 @@ import pytest
 from conftest import PROJECT, Repo
 
 import site_builder
-from site_builder import render, search, tree
 from site_builder.errors import DataError
+from site_builder.publishing import search
+from site_builder.reading import tree
+from site_builder.rendering import render
 
 CODE = (
     Path(site_builder.__file__).resolve().parent.parent

@@ -15,11 +15,11 @@ import pytest
 import yaml
 from conftest import LAW, LICENCE, Git, Repo
 
-from site_builder import output
-from site_builder.editions import Edition
 from site_builder.errors import SiteBuilderError
-from site_builder.pages import distinct, publishable_editions
-from site_builder.schemas import Schemas
+from site_builder.history.editions import Edition
+from site_builder.publishing import output
+from site_builder.reading.schemas import Schemas
+from site_builder.structure.pages import distinct, publishable_editions
 
 
 def _config(repo: Repo) -> dict:  # type: ignore[type-arg]

@@ -18,8 +18,10 @@ from conftest import LICENCE, PENALTY, Check, Git, Repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder import markup, sources, tablefiles
 from site_builder.errors import Severity
+from site_builder.publishing import tablefiles
+from site_builder.reading import sources
+from site_builder.rendering import markup
 
 REFUSED = [
     "\x00",

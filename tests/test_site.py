@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import LAW, LICENCE, PENALTY, Repo
 
-from site_builder import sources
+from site_builder.reading import sources
 
 HIDDEN = {
     **LICENCE,
@@ -296,7 +296,7 @@ def test_a_flowchart_is_drawn_once_for_its_power_page_and_the_gazette(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from site_builder import build as pipeline
-    from site_builder import flowchart
+    from site_builder.rendering import flowchart
 
     drawn: list[str] = []
     real = flowchart.render_flowchart

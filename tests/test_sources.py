@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import sources
+from site_builder.reading import sources
 
 
 def rules(text: str) -> list[tuple[str, int, int]]:

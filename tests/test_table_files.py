@@ -1,7 +1,7 @@
 """One home each for reading and for writing table files.
 
-site_builder/spreadsheet.py is the only reader of import files (.xlsx, .xls, CSV and
-their encodings); site_builder/tablefiles.py the only writer of CSV files and workbooks,
+site_builder/tools/spreadsheet.py is the only reader of import files (.xlsx, .xls, CSV and
+their encodings); site_builder/publishing/tablefiles.py the only writer of CSV files and workbooks,
 where every cell that a spreadsheet would run is neutralised. A source scan fails when
 another module reads or writes these formats itself, and so bypasses the import limits
 or the neutralising of formulas.
@@ -45,7 +45,7 @@ def uses(source: str) -> tuple[set[str], set[str]]:
 
 def test_only_spreadsheet_reads_and_only_tablefiles_writes_table_files() -> None:
     found = []
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         imported, csv_calls = uses(path.read_text(encoding="utf-8"))
         allowed = {
             "spreadsheet.py": READING | SHARED,

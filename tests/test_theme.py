@@ -1,5 +1,5 @@
 """Themes that extend: a site's override changes one partial or one block, and templates
-use only the template API (site_builder/render.py's docstring).
+use only the template API (site_builder/rendering/render.py's docstring).
 
 Real builds of the fixture repository with and without an override, compared page by
 page: everything but the overridden piece must be byte for byte the same. A scan of the
@@ -20,10 +20,11 @@ import pytest
 from conftest import PROJECT, Git, Repo
 from jinja2 import nodes
 
-from site_builder import render, sources
 from site_builder.build import build
-from site_builder.config import load_config
-from site_builder.pages import Page, Site
+from site_builder.reading import sources
+from site_builder.reading.config import load_config
+from site_builder.rendering import render
+from site_builder.structure.pages import Page, Site
 
 THEME = PROJECT / "templates"
 FOOTER = '<footer class="site-footer"><p>主办：肇庆市人民政府办公室</p></footer>\n'

@@ -1,4 +1,4 @@
-"""site_builder/urls.py is the only maker of output paths and links.
+"""site_builder/structure/urls.py is the only maker of output paths and links.
 
 A source scan fails when a path of the site's layout (``powers/…html``, ``"laws/"``,
 ``data/…json``) is written anywhere else: in site_builder/*.py, in the templates or in
@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from sitecheck import PROJECT, build_sample
 
-from site_builder import urls
+from site_builder.structure import urls
 
 # The folders of the built site (the repository's own data/, schema/ are other paths).
 FOLDERS = (
@@ -99,7 +99,7 @@ SEARCH_JS_LINK = '"powers/"'
 
 
 def sources() -> list[Path]:
-    package = sorted((PROJECT / "site_builder").glob("*.py"))
+    package = sorted((PROJECT / "site_builder").rglob("*.py"))
     templates = sorted(
         p
         for p in (PROJECT / "templates").rglob("*")
@@ -119,7 +119,7 @@ def test_no_output_path_is_written_outside_urls(path: Path) -> None:
             found = [f for f in found if not f.endswith(SEARCH_JS_LINK)]
     assert not found, (
         f"{path.relative_to(PROJECT)} writes paths of the site by hand; "
-        "make them with site_builder/urls.py (url.… in templates):\n" + "\n".join(found)
+        "make them with site_builder/structure/urls.py (url.… in templates):\n" + "\n".join(found)
     )
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import LICENCE, PENALTY, Check, Repo
 
-from site_builder import sources
 from site_builder.build import check_repository
+from site_builder.reading import sources
 
 
 def test_fixture_repository_is_clean(repo: Repo, problems: Check) -> None:
@@ -269,7 +269,7 @@ def test_flow_override_and_insertion(repo: Repo, problems: Check) -> None:
 
 
 def test_overriding_a_steps_exits_replaces_them_as_a_whole(repo: Repo) -> None:
-    from site_builder.model import resolve_flow
+    from site_builder.reading.model import resolve_flow
 
     repo.power(LICENCE)
     ds = check_repository(repo.root).dataset
