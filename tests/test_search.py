@@ -7,6 +7,7 @@ browser by test_browser.py, so Python and JavaScript cannot drift apart.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from lunr.index import Index
 
 from site_builder.build import check_repository
 from site_builder.publishing import search
+from site_builder.reading import defaults
 from site_builder.structure.pages import Site
 
 TOKENS = json.loads((Path(__file__).parent / "search_tokens.json").read_text(encoding="utf-8"))
@@ -156,10 +158,17 @@ def test_index_is_deterministic(repo: Repo) -> None:
     )
 
 
-def test_missing_lunr_js_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(search.SiteBuilderError, match="npm ci"):
+def test_lunr_js_is_the_repositorys_else_the_tools(tmp_path: Path) -> None:
+    assert search.lunr_dir(tmp_path) == PROJECT / "node_modules" / "lunr"
+    own = tmp_path / "node_modules" / "lunr"
+    shutil.copytree(PROJECT / "node_modules" / "lunr", own)
+    assert search.lunr_dir(tmp_path) == own
+
+
+def test_missing_lunr_js_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(defaults, "CHECKOUT", tmp_path / "no-tool")
+    with pytest.raises(search.SiteBuilderError, match="重新安装"):
         search.lunr_dir(tmp_path)
-    assert search.lunr_dir(tmp_path, PROJECT) == PROJECT / "node_modules" / "lunr"
 
 
 def test_index_script_round_trips_awkward_text_in_javascript(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ example ``site.ds.departments[…]``) or uses a name that its pages do not have.
 from __future__ import annotations
 
 import re
+import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from conftest import PROJECT, Git, Repo
 from jinja2 import nodes
 
 from site_builder.build import build
-from site_builder.reading import sources
+from site_builder.reading import defaults, sources
 from site_builder.reading.config import load_config
 from site_builder.rendering import render
 from site_builder.structure.pages import Page, Site
@@ -245,13 +246,16 @@ def test_the_api_is_what_the_site_has_and_the_docstring_says(
 
 
 def test_a_base_that_extends_the_theme_is_checked_for_the_csp_through_the_theme(
-    repo: Repo,
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = (repo.root / "site.yaml").read_text(encoding="utf-8")
-    repo.write("site.yaml", text + "custom_dir: overrides\n")
-    repo.write("overrides/base.html", '{% extends "!theme/base.html" %}\n')
+    """``!theme/`` is the tool's theme: the repository's templates/ hold only its changes."""
+    shutil.rmtree(repo.root / "templates")
+    repo.write("templates/base.html", '{% extends "!theme/base.html" %}\n')
     assert render.check_templates(repo.root, load_config(repo.root)) == []
-    theme = repo.root / "templates/base.html"
+    tool = tmp_path / "tool"
+    shutil.copytree(THEME, tool / "templates")
+    theme = tool / "templates/base.html"
     theme.write_text(re.sub(r"<meta http-equiv.*\n", "", theme.read_text("utf-8")), "utf-8")
+    monkeypatch.setattr(defaults, "CHECKOUT", tool)
     found = render.check_templates(repo.root, load_config(repo.root))
-    assert [(p.path, p.rule) for p in found] == [("templates/base.html", "csp")]
+    assert [(p.path, p.rule) for p in found] == [(str(theme), "csp")]

@@ -22,7 +22,7 @@ from site_builder.engine import cache
 from site_builder.errors import Problem
 from site_builder.history import Published, gitstore
 from site_builder.publishing import manifest, search
-from site_builder.reading import layout, tree
+from site_builder.reading import defaults, layout, tree
 from site_builder.reading.model import Dataset
 
 FILE = "builds.json"
@@ -60,8 +60,12 @@ def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
                 add(f"{name}/{rel}", read(path / rel))
         else:
             add(name, read(path) if path.is_file() else b"")
-    for name, path in sorted(search.lunr_files(ds.root, search.PACKAGE_ROOT).items()):
+    for name, path in sorted(search.lunr_files(ds.root).items()):
         add(name, read(path))
+    # The tool's own theme and schemas, which a repository uses where it holds none.
+    for label, folder in (("theme", defaults.templates()), ("schemas", defaults.schema())):
+        for rel in tree.scan(folder).files:
+            add(f"{label}/{rel}", read(folder / rel))
     state = {
         "commit": git.commit,
         "time": git.commit_time,

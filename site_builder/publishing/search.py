@@ -32,7 +32,7 @@ from lunr.query import Query, QueryPresence
 from lunr.token import Token
 
 from site_builder.errors import DataError, SiteBuilderError, error
-from site_builder.reading import tree
+from site_builder.reading import defaults, tree
 from site_builder.reading.model import Record
 from site_builder.structure import urls
 from site_builder.structure.pages import Page, Site
@@ -257,38 +257,37 @@ def page(site: Site, index: list[Shard]) -> Page:
     )
 
 
-LUNR_FILES = {name: urls.asset(f"lunr/{name}") for name in ("lunr.min.js", "LICENSE")}
+LUNR_FILES = {name: urls.asset(f"lunr/{name}") for name in defaults.LUNR_FILES}
 
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+def lunr_dir(root: Path) -> Path:
+    """The folder of the lunr.js that a build of ``root`` publishes."""
+    return next(iter(lunr_files(root).values())).parent
 
 
-def lunr_dir(*bases: Path) -> Path:
-    """Find lunr.js installed from npm in the first of ``bases`` that has it."""
-    return next(iter(lunr_files(*bases).values())).parent
-
-
-def lunr_files(*bases: Path) -> dict[str, Path]:
-    """lunr.js and its licence, installed from npm in the first of ``bases`` that has them:
-    file name -> the file, its links resolved.
+def lunr_files(root: Path) -> dict[str, Path]:
+    """lunr.js and its licence: file name -> the file, its links resolved. The repository's
+    own (``node_modules/lunr``, installed by npm) if it has one, else the tool's.
 
     npm and pnpm link packages within ``node_modules``, so a link there is followed, but
-    only to a regular file inside the same base (the repository, or the folder beside
-    site_builder): a link out of it, or a named pipe, could publish any file of the
-    machine, or hang the build. Such a file is refused with its name.
+    only to a regular file inside the same base (the repository, or the tool's defaults):
+    a link out of it, or a named pipe, could publish any file of the machine, or hang the
+    build. Such a file is refused with its name.
     """
-    for base in bases:
-        folder = base / "node_modules" / "lunr"
+    for folder, base in (
+        (root / "node_modules" / "lunr", root),
+        (defaults.lunr(), defaults.base()),
+    ):
         if not os.path.lexists(folder / "lunr.min.js"):
             continue
         found = {name: tree.resolved_inside(folder / name, base) for name in LUNR_FILES}
         refused = [name for name, path in found.items() if path is None]
         if refused:
-            where = "仓库" if base == bases[0] else f"“{base}”"
+            where = "仓库" if base == root else f"“{base}”"
             raise DataError(
                 [
                     error(
-                        tree.shown(folder / name, bases[0]),
+                        tree.shown(folder / name, root),
                         (),
                         f"lunr.js 的文件 {name} 不是{where}中的普通文件（缺失，或是指向{where}之外的"
                         "符号链接、特殊文件）：请删除 node_modules 后在仓库目录重新运行 npm ci。",
@@ -301,14 +300,14 @@ def lunr_files(*bases: Path) -> dict[str, Path]:
             )
         return {name: path for name, path in found.items() if path is not None}
     raise SiteBuilderError(
-        "找不到 lunr.js：请在仓库目录运行 npm ci（lunr 在 package.json 中声明）。"
+        "找不到 lunr.js：安装的 site-builder 应自带 lunr.js，请重新安装（pip install --force-reinstall "
+        "site-builder）；在本工具的源码目录中，请先运行 npm ci（lunr 在 package.json 中声明）。"
     )
 
 
 def files(root: Path, index: list[Shard]) -> dict[str, bytes]:
     """The index files, and lunr.js with its licence, for the site's assets."""
     out = {urls.search_shard(s.id): s.script.encode("utf-8") for s in index}
-    # The repository's own lunr.js, else the one beside site_builder.
-    for name, path in lunr_files(root, PACKAGE_ROOT).items():
+    for name, path in lunr_files(root).items():
         out[LUNR_FILES[name]] = path.read_bytes()
     return out

@@ -274,7 +274,11 @@ def load(
     if config.source:
         dataset.keep(layout.CONFIG, config.source)
     for rel, raw in schemas.files.items():
-        dataset.keep(rel, raw)
+        if schemas.generated:  # the tool's, published as the list's, never in its commits
+            dataset.files[rel] = raw
+            dataset.digests[rel] = manifest.digest(raw)
+        else:
+            dataset.keep(rel, raw)
     dataset.field_titles = {kind: schemas.titles.of(kind) for kind in schemas.documents}
     power_paths: dict[str, str] = {}
     for (kind, rel), (data, found, errors) in zip(

@@ -11,6 +11,7 @@ import copy
 import difflib
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from referencing import Registry, Resource
 
 from site_builder.engine import cache
 from site_builder.errors import Pointer, SiteBuilderError
-from site_builder.reading import layout, tree
+from site_builder.reading import layout, schemagen, tree
 
 KINDS = ("site", "jurisdictions", "department", "power", "law", "flow")
 _TYPE_NAMES = {
@@ -54,6 +55,16 @@ def _type_of(value: Any) -> str:
     return type(value).__name__
 
 
+def _read(schema_dir: Path) -> dict[str, bytes]:
+    """The schema files of a repository's ``schema/`` (``"schema/<name>"``: bytes), read by
+    the rule of every folder the build reads: no links, no special files."""
+    return {
+        f"{layout.SCHEMA}/{path.name}": tree.read(path, schema_dir.parent)
+        for path in tree.files(schema_dir, schema_dir.parent)
+        if path.parent == schema_dir and path.name.endswith(".schema.json")
+    }
+
+
 class Schemas:
     """The record schemas of one repository, with the category set taken from the site configuration."""
 
@@ -62,17 +73,16 @@ class Schemas:
         # The bytes of each schema file as read ("schema/<name>"): what the downloads publish.
         self.files: dict[str, bytes] = {}
         registry: Registry = Registry()
-        # Read by the rule of every folder the build reads: no links, no special files.
-        found = tree.files(schema_dir, schema_dir.parent)
+        # A repository without schema/ uses the ones the tool would write into it.
+        self.generated = not os.path.lexists(schema_dir)
         try:
-            for path in (p for p in found if p.parent == schema_dir):
-                if not path.name.endswith(".schema.json"):
-                    continue
-                raw = tree.read(path, schema_dir.parent)
+            found = schemagen.generate(categories) if self.generated else _read(schema_dir)
+            for rel, raw in found.items():
                 doc = json.loads(raw.decode("utf-8"))
-                self.files[f"{layout.SCHEMA}/{path.name}"] = raw
-                self.documents[path.name.removesuffix(".schema.json")] = doc
-                registry = registry.with_resource(path.name, Resource.from_contents(doc))
+                name = rel.removeprefix(f"{layout.SCHEMA}/")
+                self.files[rel] = raw
+                self.documents[name.removesuffix(".schema.json")] = doc
+                registry = registry.with_resource(name, Resource.from_contents(doc))
         except (OSError, ValueError) as exc:
             raise SiteBuilderError(f"无法读取 JSON Schema（{schema_dir}）：{exc}") from exc
         # The documents as written, for their titles (``documents`` may narrow the categories).

@@ -76,7 +76,7 @@ import jinja2.meta
 from markupsafe import Markup
 
 from site_builder.errors import Problem, SiteBuilderError, warning
-from site_builder.reading import layout, pinyin, tree
+from site_builder.reading import defaults, layout, pinyin, tree
 from site_builder.reading.config import SiteConfig
 from site_builder.reading.model import Dataset
 from site_builder.rendering import charts, flowchart, markup
@@ -108,12 +108,24 @@ def template_dirs(ds: Dataset) -> list[Path]:
 
 
 def template_folders(root: Path, config: SiteConfig) -> list[Path]:
-    """The template folders of the site at ``root``, the site's own first."""
-    dirs = [root / layout.TEMPLATES]
+    """The template folders of the site at ``root``, the site's own first: ``custom_dir``,
+    the repository's ``templates/`` (when it has one), then the theme this tool carries
+    (``defaults.templates()``), which is all a new list needs."""
+    theme = defaults.templates()
+    dirs = [theme]
+    own = root / layout.TEMPLATES
+    if os.path.lexists(own) and os.path.abspath(own) != os.path.abspath(theme):
+        dirs.insert(0, own)
     custom = config.custom_dir
     if custom:  # checked with the configuration: it exists, inside the repository
         dirs.insert(0, root / custom)
     return dirs
+
+
+def base_of(folder: Path, root: Path) -> Path:
+    """The folder that ``folder`` (a template folder) must not be left by a link from: the
+    repository ``root`` for the site's own, the tool's defaults for its theme."""
+    return root if _inside(str(folder), root) else defaults.base()
 
 
 # The meta tag of templates/base.html that keeps any script but the site's own from running.
@@ -127,13 +139,13 @@ def check_templates(root: Path, config: SiteConfig) -> list[Problem]:
     special file in them (errors: never read), and a ``base.html`` that the pages would
     use without its Content-Security-Policy (a warning: the site still works, unguarded)."""
     dirs = template_folders(root, config)
-    problems = [p for folder in dirs for p in tree.refused(folder, root)]
+    problems = [p for folder in dirs for p in tree.refused(folder, base_of(folder, root))]
     if problems:
         return problems
     base = next((d / "base.html" for d in dirs if (d / "base.html").is_file()), None)
     while base is not None:
         try:
-            text = tree.read(base, root).decode("utf-8", "replace")
+            text = tree.read(base, base_of(base, root)).decode("utf-8", "replace")
         except OSError:
             return []  # rendering names the template it cannot read
         theme = dirs[-1] / "base.html"
@@ -186,7 +198,7 @@ class _Loader(jinja2.FileSystemLoader):
             if not os.path.lexists(path):
                 continue
             try:
-                text = tree.read(path, self.root).decode("utf-8")
+                text = tree.read(path, base_of(path, self.root)).decode("utf-8")
                 mtime = path.stat().st_mtime
             except (OSError, UnicodeDecodeError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) else None
@@ -357,9 +369,10 @@ def static_files(ds: Dataset) -> dict[str, bytes]:
         static = folder / layout.STATIC
         # Never a link or a special file: a link to /proc/self/environ would publish the
         # build machine's environment, CI tokens and all.
-        for path in tree.files(static, ds.root):
+        base = base_of(folder, ds.root)
+        for path in tree.files(static, base):
             try:
-                files[urls.asset(path.relative_to(static).as_posix())] = tree.read(path, ds.root)
+                files[urls.asset(path.relative_to(static).as_posix())] = tree.read(path, base)
             except OSError as exc:
                 raise SiteBuilderError(
                     f"无法读取静态文件 {_shown(path, ds.root)}：{exc.strerror}。请检查文件权限。"
