@@ -82,7 +82,7 @@ def stale(files: Mapping[str, bytes], categories: Sequence[str]) -> list[str]:
 
 def _marked(doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` with ``MARK`` as its ``$comment``, after ``$schema`` and ``$id``."""
-    head = {k: doc[k] for k in ("$schema", "$id") if k in doc}
+    head: dict[str, Any] = {k: doc[k] for k in ("$schema", "$id") if k in doc}
     rest = {k: v for k, v in doc.items() if k not in head and k != "$comment"}
     return {**head, "$comment": MARK, **rest}
 
