@@ -278,6 +278,30 @@ def new_power(
     click.echo("已创建模板：请填写标为“必填”的字段，然后运行 site-builder validate。", err=True)
 
 
+@main.command("schema")
+@click.option("--check", is_flag=True, help="只检查，不写入：有需要更新的模式文件时退出码为 1。")
+@click.option("--force", is_flag=True, help="替换本仓库自己维护的模式文件。")
+@click.pass_context
+@reported
+def schema_command(ctx: click.Context, check: bool, force: bool) -> None:
+    """按本工具的默认模式和 site.yaml 的类别写出 schema/（编辑器提示和网站公布的模式）。
+
+    Write schema/ from the tool's default schemas and site.yaml's categories.
+    """
+    from site_builder.tools import schema_update
+
+    result = schema_update.update(_root(ctx), check=check, force=force)
+    for rel in result.written:
+        click.echo(rel)
+    if result.kept:
+        click.echo(f"{len(result.kept)} 个模式文件由本仓库自己维护，未检查（加 --force 改用生成的模式）。", err=True)
+    if check and result.written:
+        click.echo(f"{len(result.written)} 个模式文件需要更新：请运行 site-builder schema。", err=True)
+        sys.exit(1)
+    done = "已更新" if result.written else "无需更新"
+    click.echo(f"模式文件{done}（{len(result.written)} 个写入，{len(result.unchanged)} 个不变）。", err=True)
+
+
 @main.command("fmt")
 @click.option(
     "--check", is_flag=True, help="只检查，不修改：列出差异，有需要格式化的文件时退出码为 1。"

@@ -308,6 +308,29 @@ def test_schemas_are_published_with_absolute_ids(repo: Repo) -> None:
     assert list(validator.iter_errors({**record, "statutory_time_limit": {"value": -1}}))
 
 
+def test_every_published_power_validates_against_the_published_schema(repo: Repo) -> None:
+    """The data files add ``department``: the published schema says so (it forbids other keys)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    rich(repo)
+    out = build(repo)
+    docs = {
+        p.name: json.loads(p.read_text(encoding="utf-8")) for p in (out / "schema").glob("*.json")
+    }
+    schema = docs["power.schema.json"]
+    assert schema["additionalProperties"] is False and "department" in schema["properties"]
+    registry = referencing.Registry().with_resources(
+        (doc["$id"], referencing.Resource.from_contents(doc)) for doc in docs.values()
+    )
+    validator = jsonschema.Draft202012Validator(schema, registry=registry)
+    powers = sorted((out / "data/powers").glob("*.json"))
+    assert powers
+    for path in powers:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["department"]
+        assert [e.message for e in validator.iter_errors(data)] == [], path.name
+
+
 def test_downloads_page_lists_every_file(repo: Repo) -> None:
     rich(repo)
     out = build(repo)

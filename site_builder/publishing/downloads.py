@@ -111,9 +111,13 @@ def schema_files(site: Site) -> dict[str, bytes]:
         if not rel.startswith(f"{layout.SCHEMA}/"):
             continue
         raw = site.ds.files[rel]  # as read for the build, never read again
-        if base:
+        power = rel == layout.schema_file("power")
+        if base or power:
             doc = json.loads(raw)
-            doc["$id"] = f"{base}/{rel}"
+            if power:
+                doc = public_records.published_schema(doc)
+            if base:
+                doc["$id"] = f"{base}/{rel}"
             raw = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         files[rel] = raw
     return files

@@ -13,6 +13,24 @@ from site_builder.reading.model import Record
 from site_builder.structure.pages import Site
 
 
+# What a published power's data adds to its file's fields, as the published schema of a
+# power describes it (the file's folder says the department; the data file must say it).
+ADDED_POWER_FIELDS: dict[str, Any] = {
+    "department": {
+        "title": "所属部门",
+        "description": "职权所属部门的标识（部门文件夹名）：发布的数据由本工具按职权文件所在的文件夹加上。",
+        "type": "string",
+        "minLength": 1,
+    }
+}
+
+
+def published_schema(doc: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a power as the site publishes it: its file's schema, and the fields
+    ``public_data`` adds, so that every published power validates against it."""
+    return {**doc, "properties": {**doc.get("properties", {}), **ADDED_POWER_FIELDS}}
+
+
 def public_data(site: Site, p: Record) -> dict[str, Any]:
     """A public power's record as in its YAML, plus its department, without references to
     non-public powers. Only what is changed is copied: the record itself stays as read."""

@@ -13,7 +13,7 @@ from site_builder import report
 from site_builder.engine import builds, parallel
 from site_builder.engine.timings import Timings
 from site_builder.errors import Problem, warning
-from site_builder.reading import checks, layout, model
+from site_builder.reading import checks, layout, model, schemagen
 from site_builder.reading.config import load_config
 from site_builder.reading.model import Dataset
 from site_builder.reading.schemas import Schemas
@@ -48,6 +48,10 @@ def load(root: Path, jobs: int, clock: Timings) -> Checked:
         folder = builds.cache_dir(root)
         dataset, problems = model.load(root, config, schemas, jobs, folder)
         problems += render.check_templates(root, config)
+        problems += [
+            warning(rel, (), STALE_SCHEMA, "stale-schema")
+            for rel in schemagen.stale(schemas.files, config.category_names)
+        ]
     return Checked(dataset, problems, folder)
 
 
@@ -65,4 +69,8 @@ def validate(loaded: Checked, strict: bool, clock: Timings) -> Checked:
 TRACKED_CACHE = (
     "git 跟踪了 .cache/ 中的文件：缓存应由构建在本机生成，不应随数据提交，因此本次未使用缓存。"
     "请从仓库中删除（git rm -r --cached .cache）。"
+)
+STALE_SCHEMA = (
+    "这个模式文件不是本工具按当前 site.yaml 会生成的样子（类别改了，或升级了本工具）："
+    "编辑器的提示和网站公布的模式会与校验不一致。请运行 site-builder schema 更新后提交。"
 )
