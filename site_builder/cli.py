@@ -294,12 +294,20 @@ def schema_command(ctx: click.Context, check: bool, force: bool) -> None:
     for rel in result.written:
         click.echo(rel)
     if result.kept:
-        click.echo(f"{len(result.kept)} 个模式文件由本仓库自己维护，未检查（加 --force 改用生成的模式）。", err=True)
+        click.echo(
+            f"{len(result.kept)} 个模式文件由本仓库自己维护，未检查（加 --force 改用生成的模式）。",
+            err=True,
+        )
     if check and result.written:
-        click.echo(f"{len(result.written)} 个模式文件需要更新：请运行 site-builder schema。", err=True)
+        click.echo(
+            f"{len(result.written)} 个模式文件需要更新：请运行 site-builder schema。", err=True
+        )
         sys.exit(1)
     done = "已更新" if result.written else "无需更新"
-    click.echo(f"模式文件{done}（{len(result.written)} 个写入，{len(result.unchanged)} 个不变）。", err=True)
+    click.echo(
+        f"模式文件{done}（{len(result.written)} 个写入，{len(result.unchanged)} 个不变）。",
+        err=True,
+    )
 
 
 @main.command("fmt")

@@ -12,7 +12,6 @@ from typing import Any
 from site_builder.reading.model import Record
 from site_builder.structure.pages import Site
 
-
 # What a published power's data adds to its file's fields, as the published schema of a
 # power describes it (the file's folder says the department; the data file must say it).
 ADDED_POWER_FIELDS: dict[str, Any] = {
