@@ -250,6 +250,7 @@ SLOW = {
     "test_site_history.py": "git histories built into editions",
     "test_incremental.py": "a cold and an incremental build per case",
     "test_mirror.py": "builds the same commit in several places",
+    "test_adoption.py": "builds the wheel and installs it in a new virtual environment",
     "test_fuzz.py": "hypothesis, hundreds of documents",
     "test_fmt.py::test_fmt_keeps_meaning_of_every_sample_file": "every sample file",
     "test_fmt.py::test_fmt_output_of_every_sample_file_is_stable": "every sample file",

@@ -276,7 +276,7 @@ def lunr_files(root: Path) -> dict[str, Path]:
     """
     for folder, base in (
         (root / "node_modules" / "lunr", root),
-        (defaults.lunr(), defaults.base()),
+        (defaults.lunr(), defaults.base(defaults.lunr())),
     ):
         if not os.path.lexists(folder / "lunr.min.js"):
             continue

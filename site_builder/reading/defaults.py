@@ -7,7 +7,8 @@ A list repository holding a file of its own (``templates/power.html``,
 tool, so upgrading the tool upgrades the site.
 
 Where they are: a built distribution (wheel or sdist) carries them in
-``site_builder/_defaults/``, copied there by ``setup.py`` when it is built; a source
+``site_builder/_defaults/``, copied there by ``setup.py`` when it is built (an editable
+install puts only lunr.js there, when npm has not installed it); a source
 checkout (this repository, the reference instance, installed editable) has them at its
 top level, as the reference list's own ``templates/``, ``schema/``, ``data/flows/`` and
 ``node_modules/lunr/`` (npm). The one is never committed, the other is the source of it.
@@ -32,19 +33,21 @@ PLACES = {
 LUNR_FILES = ("lunr.min.js", "LICENSE")
 
 
-def bundled() -> bool:
-    """Whether the defaults are those of a built distribution (else of a source checkout)."""
-    return BUNDLED.is_dir()
-
-
-def base() -> Path:
-    """The folder every default lies in: a file found through a link out of it is refused."""
-    return BUNDLED if bundled() else CHECKOUT
+def bundled(name: str) -> bool:
+    """Whether the defaults ``name`` (a key of ``PLACES``) are a built distribution's (else
+    a source checkout's; an editable install may have fetched lunr.js alone)."""
+    return (BUNDLED / name).is_dir()
 
 
 def folder(name: str) -> Path:
     """The folder of the defaults ``name`` (a key of ``PLACES``)."""
-    return BUNDLED / name if bundled() else CHECKOUT / PLACES[name]
+    return BUNDLED / name if bundled(name) else CHECKOUT / PLACES[name]
+
+
+def base(path: Path) -> Path:
+    """The folder that a default file at ``path`` must not be left by a link from."""
+    inside = str(path).startswith(str(BUNDLED) + "/") or path == BUNDLED
+    return BUNDLED if inside else CHECKOUT
 
 
 def templates() -> Path:

@@ -43,7 +43,7 @@ def generate(categories: Sequence[str] | None = None) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     folder = defaults.schema()
     for path in sorted(folder.glob("*.schema.json")):
-        doc = json.loads(tree.read(path, defaults.base()).decode("utf-8"))
+        doc = json.loads(tree.read(path, defaults.base(path)).decode("utf-8"))
         doc = _without_samples(doc)
         if categories and path.name == "power.schema.json":
             doc["properties"]["category"]["enum"] = list(categories)

@@ -125,7 +125,7 @@ def template_folders(root: Path, config: SiteConfig) -> list[Path]:
 def base_of(folder: Path, root: Path) -> Path:
     """The folder that ``folder`` (a template folder) must not be left by a link from: the
     repository ``root`` for the site's own, the tool's defaults for its theme."""
-    return root if _inside(str(folder), root) else defaults.base()
+    return root if _inside(str(folder), root) else defaults.base(folder)
 
 
 # The meta tag of templates/base.html that keeps any script but the site's own from running.
