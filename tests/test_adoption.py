@@ -25,6 +25,7 @@ from conftest import PROJECT
 REFERENCE = PROJECT.parent / "shared" / "reference-data" / "liaoning-power-items-30.json"
 KEYS = ["职权编码", "事项名称", "事项类型", "依据", "实施层级"]
 # What the sample list (肇庆) holds and a new list must not: its places and codes.
+PIP_WHEEL = (sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation")
 SAMPLE = ("肇庆", "端州", "鼎湖", "德庆", "0758", "441200")
 
 
@@ -32,8 +33,7 @@ SAMPLE = ("肇庆", "端州", "鼎湖", "德庆", "0758", "441200")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
-        + ["-w", str(out), str(PROJECT)],
+        [*PIP_WHEEL, "-w", str(out), str(PROJECT)],
         check=True,
     )
     (found,) = out.glob("site_builder-*.whl")
