@@ -59,7 +59,8 @@ def run(tool: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_wheel_carries_the_defaults_and_lunr(wheel: Path) -> None:
-    names = zipfile.ZipFile(wheel).namelist()
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
     for name in ("lunr.min.js", "LICENSE"):
         assert f"site_builder/_defaults/lunr/{name}" in names
     expected = {
@@ -79,7 +80,8 @@ def test_the_sdist_carries_what_the_wheel_is_built_from(tmp_path: Path) -> None:
         capture_output=True,
     )
     (sdist,) = tmp_path.glob("site_builder-*.tar.gz")
-    names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
+    with tarfile.open(sdist) as archive:
+        names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
     assert {"npm-lunr/lunr.min.js", "npm-lunr/LICENSE", "templates/base.html"} <= names
     assert {"schema/power.schema.json", "data/flows/xingzheng-xuke-yiban.yaml"} <= names
     assert not [n for n in names if n.startswith(("data/departments", "data/laws", "node_modules"))]
