@@ -5,8 +5,9 @@ built site works from any sub-path of any mirror and from the file system.
 
 Themes: a site changes the look by extending, not by copying
 --------------------------------------------------------------
-The theme is the repository's ``templates/``. A site's own folder, named by ``custom_dir``
-in site.yaml, holds only the files it changes and is searched first: a file there replaces
+The theme is the one the installed tool carries (``defaults.templates()``). A list's own
+``templates/``, and a folder named by ``custom_dir`` in site.yaml (searched first), hold only
+the files they change: a file there replaces
 the theme's file of the same name (a template, or a file of ``static/``). ``!theme/<name>``
 always names the theme's own file, so an override can extend the file it replaces and
 change one block of it::
