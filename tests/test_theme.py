@@ -259,3 +259,17 @@ def test_a_base_that_extends_the_theme_is_checked_for_the_csp_through_the_theme(
     monkeypatch.setattr(defaults, "CHECKOUT", tool)
     found = render.check_templates(repo.root, load_config(repo.root))
     assert [(p.path, p.rule) for p in found] == [(str(theme), "csp")]
+
+
+def test_a_list_without_templates_uses_the_tools_theme_and_overrides_one_partial(
+    repo: Repo,
+) -> None:
+    shutil.rmtree(repo.root / "templates")
+    repo.write("templates/_footer.html", "<footer>本地页脚 {{ config.hotline.phone }}</footer>\n")
+    result = repo.cli("build")
+    assert result.exit_code == 0, result.output
+    out = repo.root / "public"
+    assert (out / "assets/site.css").read_bytes() == (THEME / "static/site.css").read_bytes()
+    page = (out / "index.html").read_text("utf-8")
+    assert "<footer>本地页脚 12345</footer>" in page
+    assert 'http-equiv="Content-Security-Policy"' in page  # the rest is the tool's base.html
