@@ -18,15 +18,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from site_builder.reading import layout
+
 PACKAGE = Path(__file__).resolve().parents[1]
 BUNDLED = PACKAGE / "_defaults"
 CHECKOUT = PACKAGE.parent
 
 # What a distribution carries, in _defaults/: its name there -> its place in a checkout.
 PLACES = {
-    "templates": "templates",
-    "schema": "schema",
-    "flows": "data/flows",
+    "templates": layout.TEMPLATES,
+    "schema": layout.SCHEMA,
+    "flows": layout.FLOWS,
     "lunr": "node_modules/lunr",
 }
 # The files of lunr.js that the site publishes (its licence with it).

@@ -426,7 +426,7 @@ def template_error(exc: Exception, root: Path, dirs: list[Path]) -> SiteBuilderE
                 f"模板 {where} 引用的模板 {exc.name} 不存在（在 {searched} 中查找）。"
             )
         return SiteBuilderError(
-            f"找不到模板 {exc.name}（在 {searched} 中）：请从本工具的 templates/ 复制。"
+            f"找不到模板 {exc.name}（在 {searched} 中）：请检查引用它的模板里的名称是否写错。"
         )
     if where is None:
         return None
