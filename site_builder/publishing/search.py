@@ -30,6 +30,7 @@ from lunr.index import Index
 from lunr.pipeline import Pipeline
 from lunr.query import Query, QueryPresence
 from lunr.token import Token
+from lunr.token_set import TokenSet
 
 from site_builder.errors import DataError, SiteBuilderError, error
 from site_builder.reading import defaults, tree
@@ -152,13 +153,27 @@ def _payload(site: Site, powers: list[Any]) -> dict[str, Any]:
         )
         laws.append([law["title"], law_powers[law_id]])
     return {
-        "index": builder.build().serialize(),
+        "index": _build(builder, bool(powers)).serialize(),
         "rows": rows,
         "departments": departments,
         "categories": categories,
         "statuses": statuses,
         "laws": laws,
     }
+
+
+def _build(builder: Builder, any_documents: bool) -> Index:
+    """The index of what ``builder`` holds; lunr cannot build one of no documents (a new
+    list, before its first public power), so that one is made empty by hand."""
+    if any_documents:
+        return builder.build()
+    return Index(
+        inverted_index={},
+        field_vectors={},
+        token_set=TokenSet.from_list([]),
+        fields=list(FIELDS),
+        pipeline=builder.search_pipeline,
+    )
 
 
 def shards(site: Site) -> list[Shard]:
