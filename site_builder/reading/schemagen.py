@@ -33,6 +33,10 @@ SAMPLE_MARKERS = (
     "0758", "441200", "肇府", "肇国土",
 )  # fmt: skip
 
+# Values of an enum that name the reference list's place (驻肇: stationed in Zhaoqing), and
+# what a new list is offered instead.
+SAMPLE_VALUES = {"中央和省驻肇单位": "中央和省驻本地单位"}
+
 # An example clause of a description: from “例如” (with the comma before it) to the end of
 # its sentence, the sentence's full stop kept.
 _EXAMPLE = re.compile(r"[，,；]?\s*例如[^。；]*")
@@ -95,6 +99,8 @@ def _without_samples(node: Any) -> Any:
                 value = [v for v in value if not _sample(json.dumps(v, ensure_ascii=False))]
                 if not value:
                     continue
+            elif key == "enum" and isinstance(value, list):
+                value = [SAMPLE_VALUES.get(v, v) if isinstance(v, str) else v for v in value]
             elif key in ("description", "title") and isinstance(value, str):
                 value = _EXAMPLE.sub(lambda m: "" if _sample(m.group()) else m.group(), value)
                 if not value.strip("。；，, "):
