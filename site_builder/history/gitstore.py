@@ -57,6 +57,22 @@ def open_repository(root: Path) -> pygit2.Repository | None:
     return None if repo.is_bare else repo
 
 
+def start_repository(root: Path, message: str, branch: str = "main") -> bool:
+    """Make ``root`` a new git repository on ``branch`` holding every file in it: committed
+    with ``message`` when git knows who is committing (user.name and user.email), else
+    only staged. Returns whether it was committed."""
+    repo = pygit2.init_repository(str(root), initial_head=branch)
+    index = repo.index
+    index.add_all()
+    index.write()
+    try:
+        who = repo.default_signature
+    except (KeyError, pygit2.GitError):  # no user.name / user.email: the person commits
+        return False
+    repo.create_commit("HEAD", who, who, message, index.write_tree(), [])
+    return True
+
+
 def partial_clone(repo: pygit2.Repository) -> bool:
     """Whether ``repo`` is a partial clone (``git clone --filter``): objects may be missing."""
     config = repo.config

@@ -1,8 +1,9 @@
 """Chinese text in Latin letters (汉语拼音): the only module that imports pypinyin.
 
-Three uses, each its own function: the order of a printed index (``sort_key``), the
-A–Z heading a name is listed under (``initial``), and the initials an imported power's
-id is made of (``initials``).
+Four uses, each its own function: the order of a printed index (``sort_key``), the
+A–Z heading a name is listed under (``initial``), the initials an imported power's
+id is made of (``initials``), and the whole syllables a new list's jurisdiction id is
+made of (``letters``).
 """
 
 from __future__ import annotations
@@ -36,3 +37,11 @@ def initials(text: str) -> str:
     """The first letter of the pinyin of each Chinese character of ``text``, in order
     (行政许可 → xzxk); what is not Chinese is left out."""
     return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p)
+
+
+def letters(text: str) -> str:
+    """The pinyin of the Chinese characters of ``text`` without tones, in lower-case ASCII
+    letters, syllables run together (江门 → jiangmen, 吕梁 → lvliang); what is not Chinese
+    is left out."""
+    syllables = lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
+    return "".join(ch for ch in "".join(syllables).lower() if "a" <= ch <= "z")
