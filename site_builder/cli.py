@@ -310,6 +310,89 @@ def schema_command(ctx: click.Context, check: bool, force: bool) -> None:
     )
 
 
+@new.command("department")
+@click.option("--id", "department", required=True, help="部门标识：小写英文字母、数字和连字符，例如 ziran-ziyuan。")
+@click.option("--name", required=True, help="部门全称，例如 某某市自然资源局。")
+@click.option(
+    "--jurisdiction", default=None, help="所属行政区域的标识；默认为 site.yaml 中的主行政区域。"
+)
+@click.option(
+    "--short-name", default=None, help="部门简称；默认为去掉地名的全称，例如 市自然资源局。"
+)
+@click.option("--kind", default=None, help="单位类型；默认为 政府工作部门。")
+@click.pass_context
+@reported
+def new_department(
+    ctx: click.Context,
+    department: str,
+    name: str,
+    jurisdiction: str | None,
+    short_name: str | None,
+    kind: str | None,
+) -> None:
+    """写出一个新部门的 department.yaml，并建立它的 powers/ 文件夹。
+
+    Write a new department's department.yaml (required fields filled in, the optional
+    ones described at the top) and its empty powers/ folder.
+    """
+    from site_builder.tools import scaffold
+
+    path = scaffold.new_department(_root(ctx), department, name, jurisdiction, short_name, kind)
+    click.echo(path.as_posix())
+    click.echo(
+        f"已创建部门：需要时补充文件开头列出的可选字段；新增职权：site-builder new power --department {department} …",
+        err=True,
+    )
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--title", default=None, help="清单标题，例如 某某市行政职权权责清单。")
+@click.option(
+    "--jurisdiction", "name", default=None, help="主行政区域的名称，例如 某某市本级、某某县。"
+)
+@click.option("--area-code", default=None, help="行政区划代码（GB/T 2260 六位数字）。")
+@click.option(
+    "--kind", default=None, help="区域类型：市本级（默认）、市辖区、县、县级市或功能区。"
+)
+@click.option(
+    "--id", "jurisdiction_id", default=None, help="行政区域标识；默认由名称的拼音生成。"
+)
+@click.pass_context
+@reported
+def init_command(
+    ctx: click.Context,
+    folder: str,
+    title: str | None,
+    name: str | None,
+    area_code: str | None,
+    kind: str | None,
+    jurisdiction_id: str | None,
+) -> None:
+    """在新的（或空的）文件夹 FOLDER 中建立一个本地区的权责清单仓库。
+
+    Start a new list repository in FOLDER (new or empty): site.yaml, the main
+    jurisdiction, the standard flows, the schemas, CI and a README; then git.
+    """
+    from site_builder.errors import UsageError
+    from site_builder.tools import init
+
+    asked = {"--title": title, "--jurisdiction": name}
+    if None in asked.values() and not sys.stdin.isatty():
+        missing = "、".join(k for k, v in asked.items() if v is None)
+        raise UsageError(f"缺少 {missing}：例如 site-builder init 文件夹 --title 某某市行政职权权责清单 --jurisdiction 某某市本级")
+    if title is None:
+        title = click.prompt("清单标题（例如 某某市行政职权权责清单）")
+    if name is None:
+        name = click.prompt("主行政区域名称（例如 某某市本级、某某县）")
+    target = Path(folder) if Path(folder).is_absolute() else _root(ctx) / folder
+    plan = init.plan(target, title, name, kind, area_code, jurisdiction_id)
+    created = init.create(plan)
+    click.echo(created.folder.as_posix())
+    for line in init.next_steps(created):
+        click.echo(line, err=True)
+
+
 @main.command("fmt")
 @click.option(
     "--check", is_flag=True, help="只检查，不修改：列出差异，有需要格式化的文件时退出码为 1。"

@@ -1,21 +1,27 @@
 """Scaffold new records: a file with every field of the schema and a Chinese comment on each.
 
-Required fields are written with empty values that ``validate`` reports until they
-are filled in; optional fields are written as comments to uncomment when needed.
-The comments come from the schema's titles and descriptions, so they cannot drift.
+A power's required fields are written with empty values that ``validate`` reports until
+they are filled in; optional fields are written as comments to uncomment when needed.
+A department is written with every required field filled in (the command is given
+them), in the form ``fmt`` writes: its optional fields are described in the comments at
+the top of the file, which ``fmt`` keeps. The comments come from the schema's titles and
+descriptions, so they cannot drift.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 from site_builder.errors import UsageError
-from site_builder.reading import layout, sources
+from site_builder.reading import layout, slugs, sources
 from site_builder.reading.config import load_config
 from site_builder.reading.schemas import Schemas, field_text
-from site_builder.tools.fmt import _deref, schema_header
+from site_builder.tools.fmt import _deref, canonical_text, schema_header
 
 _MAX_DEPTH = 4
 
@@ -81,6 +87,128 @@ def new_power(
     powers.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target.relative_to(root)
+
+
+# An empty file that makes git keep the department's powers/ before its first power.
+KEEP = ".gitkeep"
+
+
+def new_department(
+    root: Path,
+    department: str,
+    name: str,
+    jurisdiction: str | None = None,
+    short_name: str | None = None,
+    kind: str | None = None,
+) -> Path:
+    """Write a new department's ``department.yaml`` (and its empty ``powers/``); return its
+    path relative to ``root``. Everything is checked first; the folder appears whole."""
+    config = load_config(root)
+    why = slugs.problem(department)
+    if why is not None:
+        raise UsageError(f"部门标识“{slugs.shown(department)}”无效：{why}")
+    folder = root / layout.department_folder(department)
+    if folder.exists() or folder.is_symlink():
+        raise UsageError(f"部门“{department}”已存在（{layout.department_folder(department)}/），不会覆盖。")
+    name = _one_line(name, "部门全称（--name）")
+    places = _jurisdictions(root)
+    jurisdiction = jurisdiction or config.jurisdiction
+    if jurisdiction not in places:
+        raise UsageError(
+            f"行政区域“{slugs.shown(jurisdiction)}”不在 {layout.JURISDICTIONS} 中。"
+            f"可选：{'、'.join(places) or '（暂无行政区域）'}"
+        )
+    schemas = Schemas(root / layout.SCHEMA, config.category_names)
+    schema = schemas.documents["department"]
+    kinds = list(_deref(schema["properties"]["kind"], schemas.documents, "department")[0]["enum"])
+    kind = kind or kinds[0]
+    if kind not in kinds:
+        raise UsageError(f"单位类型（--kind）“{kind}”无效。可选：{'、'.join(kinds)}")
+    values = {
+        "id": department,
+        "name": name,
+        "short_name": _one_line(short_name, "部门简称（--short-name）")
+        if short_name is not None
+        else _short_name(name, places[jurisdiction]),
+        "jurisdiction": jurisdiction,
+        "kind": kind,
+    }
+    rel = layout.department_file(department)
+    header = _department_header(schema, schemas.documents, kinds)
+    text = canonical_text(header, values, "department", rel, schemas)
+    _write_folder(root, folder, {layout.DEPARTMENT_FILE: text, f"{layout.POWERS}/{KEEP}": ""})
+    return Path(rel)
+
+
+def _one_line(value: str, label: str) -> str:
+    value = value.strip()
+    if not value:
+        raise UsageError(f"{label}不能为空。")
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise UsageError(f"{label}中有换行、制表符或其他控制字符：请只写一行文字。")
+    return value
+
+
+def _jurisdictions(root: Path) -> dict[str, dict[str, Any]]:
+    """The jurisdictions of data/jurisdictions.yaml, by id (those it can read)."""
+    source, _ = sources.read(root, layout.JURISDICTIONS)
+    found = source.data.get("jurisdictions") if source and isinstance(source.data, dict) else None
+    return {
+        j["id"]: j
+        for j in (found if isinstance(found, list) else [])
+        if isinstance(j, dict) and isinstance(j.get("id"), str)
+    }
+
+
+def _short_name(name: str, place: dict[str, Any]) -> str:
+    """The department's name without its place (江门市自然资源局 → 市自然资源局), as lists
+    name departments of their own government; the whole name when it does not start so."""
+    for full in (
+        place.get("full_name"),
+        str(place.get("name", "")).removesuffix("本级"),
+        str(place.get("government", "")).removesuffix("人民政府"),
+    ):
+        if isinstance(full, str) and len(full) > 1 and full[-1] in "市县区旗":
+            if name.startswith(full) and len(name) > len(full):
+                return full[-1] + name[len(full) :]
+    return name
+
+
+def _department_header(schema: dict[str, Any], docs: dict[str, Any], kinds: list[str]) -> str:
+    """The comments on top of a new department.yaml: what each optional field is, with its
+    lines to uncomment."""
+    lines = [
+        "# 部门信息。必填字段已填写；单位类型 kind 可选：" + "、".join(kinds) + "。",
+        "# 以下是可选字段：需要时去掉行首的“# ”并填写，然后运行 site-builder fmt。",
+    ]
+    required = set(schema.get("required", []))
+    for key, sub in schema.get("properties", {}).items():
+        if key in required:
+            continue
+        resolved, sub_doc = _deref(sub, docs, "department")
+        text = field_text(sub, resolved, key)
+        lines.append(f"# {text.title}（可选）：{text.description}")
+        lines += [f"# {line}".rstrip() for line in _example(key, resolved, docs, sub_doc, 0)]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _write_folder(root: Path, folder: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (relative to ``folder``) into a hidden sibling, then rename it into place."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+    try:
+        for rel, text in files.items():
+            target = temp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        temp.rename(folder)
+    except OSError as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        shown = folder.relative_to(root).as_posix()
+        raise UsageError(f"无法写入 {shown}：{exc.strerror or exc}。请检查磁盘空间和写入权限。") from exc
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
 
 
 def _flow_category(path: Path) -> str | None:
