@@ -2,6 +2,9 @@
 
 Exit codes: 0 clean, 1 the data has errors (or ``fmt --check`` found files to format),
 2 usage or internal errors, 130 interrupted (Ctrl-C).
+
+It is about 590 lines, one short block for each command (its options, its help in Chinese
+and English, its output): click is imported here only, so every command's options are too.
 """
 
 from __future__ import annotations
@@ -311,7 +314,12 @@ def schema_command(ctx: click.Context, check: bool, force: bool) -> None:
 
 
 @new.command("department")
-@click.option("--id", "department", required=True, help="部门标识：小写英文字母、数字和连字符，例如 ziran-ziyuan。")
+@click.option(
+    "--id",
+    "department",
+    required=True,
+    help="部门标识：小写英文字母、数字和连字符，例如 ziran-ziyuan。",
+)
 @click.option("--name", required=True, help="部门全称，例如 某某市自然资源局。")
 @click.option(
     "--jurisdiction", default=None, help="所属行政区域的标识；默认为 site.yaml 中的主行政区域。"
@@ -345,6 +353,11 @@ def new_department(
     )
 
 
+def _interactive() -> bool:
+    """Whether a person is at the keyboard (standard input is a terminal): then ask."""
+    return sys.stdin.isatty()
+
+
 @main.command("init")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--title", default=None, help="清单标题，例如 某某市行政职权权责清单。")
@@ -352,12 +365,8 @@ def new_department(
     "--jurisdiction", "name", default=None, help="主行政区域的名称，例如 某某市本级、某某县。"
 )
 @click.option("--area-code", default=None, help="行政区划代码（GB/T 2260 六位数字）。")
-@click.option(
-    "--kind", default=None, help="区域类型：市本级（默认）、市辖区、县、县级市或功能区。"
-)
-@click.option(
-    "--id", "jurisdiction_id", default=None, help="行政区域标识；默认由名称的拼音生成。"
-)
+@click.option("--kind", default=None, help="区域类型：市本级（默认）、市辖区、县、县级市或功能区。")
+@click.option("--id", "jurisdiction_id", default=None, help="行政区域标识；默认由名称的拼音生成。")
 @click.pass_context
 @reported
 def init_command(
@@ -378,9 +387,11 @@ def init_command(
     from site_builder.tools import init
 
     asked = {"--title": title, "--jurisdiction": name}
-    if None in asked.values() and not sys.stdin.isatty():
+    if None in asked.values() and not _interactive():
         missing = "、".join(k for k, v in asked.items() if v is None)
-        raise UsageError(f"缺少 {missing}：例如 site-builder init 文件夹 --title 某某市行政职权权责清单 --jurisdiction 某某市本级")
+        raise UsageError(
+            f"缺少 {missing}：例如 site-builder init 文件夹 --title 某某市行政职权权责清单 --jurisdiction 某某市本级"
+        )
     if title is None:
         title = click.prompt("清单标题（例如 某某市行政职权权责清单）")
     if name is None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import string
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -80,8 +79,9 @@ MAX_NAME = 50
 DEFAULT_KIND = "市本级"
 # The provinces of GB/T 2260 (the first two digits of every area code).
 PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
+    | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63"}
+    | {"64", "65", "71", "81", "82"}
 )
 # What a place's name ends with, left out of the id made from it (江门市 → jiangmen).
 _SUFFIXES = ("本级", "自治县", "自治州", "自治旗", "市", "县", "区", "旗")
@@ -211,7 +211,9 @@ def create(p: Plan) -> Created:
         temp.rename(p.folder)
     except OSError as exc:
         shutil.rmtree(temp, ignore_errors=True)
-        raise UsageError(f"无法写入 {p.folder}：{exc.strerror or exc}。请检查磁盘空间和写入权限。") from exc
+        raise UsageError(
+            f"无法写入 {p.folder}：{exc.strerror or exc}。请检查磁盘空间和写入权限。"
+        ) from exc
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -235,9 +237,9 @@ def contents(p: Plan) -> dict[str, bytes]:
         [], {"jurisdictions": [jurisdiction]}, "jurisdictions", layout.JURISDICTIONS, schemas
     )
     flows = defaults.flows()
-    for path in tree.files(flows, defaults.base()):
+    for path in tree.files(flows, defaults.base(flows)):
         if path.parent == flows and path.suffix == ".yaml":
-            out[f"{layout.FLOWS}/{path.name}"] = tree.read(path, defaults.base())
+            out[f"{layout.FLOWS}/{path.name}"] = tree.read(path, defaults.base(flows))
     for folder in (layout.DEPARTMENTS, layout.LAWS):
         out[f"{folder}/{KEEP}"] = b""
     values = {
@@ -250,15 +252,17 @@ def contents(p: Plan) -> dict[str, bytes]:
     }
     for name, rel in FILES.items():
         text = (TEMPLATES / name).read_text(encoding="utf-8")
-        out[rel] = _Fill(text).substitute(values).encode("utf-8")
+        out[rel] = _fill(text, values).encode("utf-8")
     return out
 
 
-class _Fill(string.Template):
-    """``@{name}`` placeholders; ``@@`` is an ``@``. A lone ``@`` (checkout@v4) is text."""
+# A placeholder of the templates: ``@{name}`` (``$`` and ``{{ }}`` are the CI files' own).
+_PLACEHOLDER = re.compile(r"@\{([a-z_]+)\}")
 
-    delimiter = "@"
-    pattern = r"@(?:(?P<escaped>@)|\{(?P<braced>[a-z_]+)\}|(?P<named>(?!))|(?P<invalid>(?!)))"
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """``text`` with each placeholder replaced by its value (an unknown one is a KeyError)."""
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
 def site_config(p: Plan) -> dict[str, Any]:

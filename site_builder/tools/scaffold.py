@@ -109,7 +109,9 @@ def new_department(
         raise UsageError(f"部门标识“{slugs.shown(department)}”无效：{why}")
     folder = root / layout.department_folder(department)
     if folder.exists() or folder.is_symlink():
-        raise UsageError(f"部门“{department}”已存在（{layout.department_folder(department)}/），不会覆盖。")
+        raise UsageError(
+            f"部门“{department}”已存在（{layout.department_folder(department)}/），不会覆盖。"
+        )
     name = _one_line(name, "部门全称（--name）")
     places = _jurisdictions(root)
     jurisdiction = jurisdiction or config.jurisdiction
@@ -168,9 +170,14 @@ def _short_name(name: str, place: dict[str, Any]) -> str:
         str(place.get("name", "")).removesuffix("本级"),
         str(place.get("government", "")).removesuffix("人民政府"),
     ):
-        if isinstance(full, str) and len(full) > 1 and full[-1] in "市县区旗":
-            if name.startswith(full) and len(name) > len(full):
-                return full[-1] + name[len(full) :]
+        if (
+            isinstance(full, str)
+            and len(full) > 1
+            and full[-1] in "市县区旗"
+            and name.startswith(full)
+            and len(name) > len(full)
+        ):
+            return full[-1] + name[len(full) :]
     return name
 
 
@@ -205,7 +212,9 @@ def _write_folder(root: Path, folder: Path, files: dict[str, str]) -> None:
     except OSError as exc:
         shutil.rmtree(temp, ignore_errors=True)
         shown = folder.relative_to(root).as_posix()
-        raise UsageError(f"无法写入 {shown}：{exc.strerror or exc}。请检查磁盘空间和写入权限。") from exc
+        raise UsageError(
+            f"无法写入 {shown}：{exc.strerror or exc}。请检查磁盘空间和写入权限。"
+        ) from exc
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
