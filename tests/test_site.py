@@ -118,7 +118,7 @@ def test_edit_link_follows_the_configuration(repo: Repo) -> None:
     assert "提出修改" not in read(build(repo), "powers/zq-a-xk-001.html")
 
 
-def test_theme_overrides_overrides_templates_and_static_files(repo: Repo) -> None:
+def test_theme_overrides_replace_templates_and_static_files(repo: Repo) -> None:
     config, _ = sources.parse("site.yaml", (repo.root / "site.yaml").read_text(encoding="utf-8"))
     repo.write("site.yaml", {**config, "theme_overrides": "overrides"})
     repo.write(
