@@ -1,6 +1,7 @@
 """The command-line shell: parse options, call one function, report problems and set the exit code.
 
-Exit codes: 0 clean, 1 the data has errors (or ``fmt --check`` found files to format),
+Exit codes: 0 clean, 1 the data has errors (or ``fmt --check`` found files to format,
+``upgrade --check`` files to upgrade),
 2 usage or internal errors, 130 interrupted (Ctrl-C).
 
 It is about 590 lines, one short block for each command (its options, its help in Chinese
@@ -434,6 +435,34 @@ def fmt_command(ctx: click.Context, check: bool, paths: tuple[str, ...]) -> None
     if result.problems:
         sys.exit(1)
     sys.exit(1 if check and result.changed else 0)
+
+
+@main.command("upgrade")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="只检查，不修改：列出要改写的文件和字段；有需要升级的内容时退出码为 1。",
+)
+@click.pass_context
+@reported
+def upgrade_command(ctx: click.Context, check: bool) -> None:
+    """把本仓库的文件改写为已安装的 site-builder 的数据格式，逐项列出改动。
+
+    Rewrite the repository's files in the current data format, listing each change
+    (升级 site-builder 之后运行；先用 --check 查看)。
+    """
+    from site_builder.tools import upgrade
+
+    root = _root(ctx)
+    found = upgrade.plan(root)
+    if found.problems:
+        click.echo(report.format_problems(found.problems, "text"), nl=False, err=True)
+    else:
+        click.echo("".join(f"{line}\n" for line in upgrade.report_lines(found)), nl=False)
+        if found.changes and not check:
+            upgrade.write(root, found)
+    click.echo(upgrade.summary(found, check), err=True)
+    sys.exit(1 if found.problems or (check and found.changes) else 0)
 
 
 @main.command("diff")

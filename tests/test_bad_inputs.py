@@ -155,21 +155,21 @@ def _symlink_schema(root: Path, outside: Path) -> None:
     schema.symlink_to(outside / "law.schema.json")
 
 
-def _custom_dir_outside(root: Path, outside: Path) -> None:
-    """custom_dir on line 2 of site.yaml names a folder beside the repository, with a template."""
+def _theme_overrides_outside(root: Path, outside: Path) -> None:
+    """theme_overrides on line 2 of site.yaml names a folder beside the repository, with a template."""
     (outside / "base.html").write_text("<!doctype html><title>仓库外的模板</title>", "utf-8")
     config = root / "site.yaml"
     first, rest = config.read_text(encoding="utf-8").split("\n", 1)
-    config.write_text(f"{first}\ncustom_dir: ../outside\n{rest}", encoding="utf-8")
+    config.write_text(f"{first}\ntheme_overrides: ../outside\n{rest}", encoding="utf-8")
 
 
-def _symlink_custom_dir_static(root: Path, outside: Path) -> None:
-    """custom_dir inside the repository, with a static file that links out of it."""
+def _symlink_theme_overrides_static(root: Path, outside: Path) -> None:
+    """theme_overrides inside the repository, with a static file that links out of it."""
     (outside / "site.css").write_text(SECRET, "utf-8")
     (root / "overrides/static").mkdir(parents=True)
     (root / "overrides/static/site.css").symlink_to(outside / "site.css")
     config = root / "site.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "custom_dir: overrides\n", "utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + "theme_overrides: overrides\n", "utf-8")
 
 
 HOOKS: dict[str, Callable[[Path, Path], None]] = {
@@ -186,8 +186,8 @@ HOOKS: dict[str, Callable[[Path, Path], None]] = {
     "symlink-outside-folder": _symlink_outside_folder,
     "symlink-templates-static": _symlink_templates_static,
     "symlink-schema": _symlink_schema,
-    "custom-dir-outside": _custom_dir_outside,
-    "symlink-custom-dir-static": _symlink_custom_dir_static,
+    "custom-dir-outside": _theme_overrides_outside,
+    "symlink-custom-dir-static": _symlink_theme_overrides_static,
 }
 
 

@@ -379,7 +379,7 @@ def test_an_output_moved_aside_by_a_killed_swap_is_restored(git: Git, tmp_path: 
 def custom_template(repo: Repo) -> Path:
     """Switch the repository to a custom template folder holding its own power.html."""
     text = (repo.root / "site.yaml").read_text(encoding="utf-8")
-    repo.write("site.yaml", text + "custom_dir: custom\n")
+    repo.write("site.yaml", text + "theme_overrides: custom\n")
     folder = repo.root / "custom"
     folder.mkdir()
     shutil.copy(repo.root / "templates/power.html", folder / "power.html")

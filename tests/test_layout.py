@@ -230,8 +230,8 @@ def test_a_change_to_any_source_changes_the_build_key(repo: Repo) -> None:
     overrides.mkdir()
     (overrides / "_footer.html").write_text("<footer>一</footer>\n", encoding="utf-8")
     config = root / layout.CONFIG
-    config.write_text(config.read_text(encoding="utf-8") + "custom_dir: overrides\n", "utf-8")
-    assert load_config(root).custom_dir == "overrides"
+    config.write_text(config.read_text(encoding="utf-8") + "theme_overrides: overrides\n", "utf-8")
+    assert load_config(root).theme_overrides == "overrides"
 
     def key() -> str:
         loaded = validation.load(root, 1, Timings())

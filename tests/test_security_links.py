@@ -1,7 +1,7 @@
-"""Files from outside the repository: links, special files, custom_dir, the CSP, and ``verify``.
+"""Files from outside the repository: links, special files, theme_overrides, the CSP, and ``verify``.
 
 Every folder the build reads refuses symbolic links and special files by one rule
-(``site_builder/reading/tree.py``); ``custom_dir`` must lie inside the repository; an overriding
+(``site_builder/reading/tree.py``); ``theme_overrides`` must lie inside the repository; an overriding
 ``base.html`` without the Content-Security-Policy is warned about; ``verify`` reports
 anything in a built site that its manifest does not vouch for. Real repositories, real
 builds, real files: the links, named pipes and folders are made on disk.
@@ -73,10 +73,10 @@ def refused_cleanly(repo: Repo, where: str, message: str, code: int = 1) -> None
     assert snapshot(repo.root / "public") == before
 
 
-def set_custom_dir(repo: Repo, value: str) -> None:
+def set_theme_overrides(repo: Repo, value: str) -> None:
     config = repo.root / "site.yaml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text + f"custom_dir: {json.dumps(value)}\n", encoding="utf-8")
+    config.write_text(text + f"theme_overrides: {json.dumps(value)}\n", encoding="utf-8")
 
 
 # --- links and special files in the folders the build reads ---------------------------
@@ -135,39 +135,39 @@ def test_the_template_loader_refuses_a_link_even_unchecked(repo: Repo, tmp_path:
     assert env.get_template("base.html")  # a regular template still loads
 
 
-# --- custom_dir --------------------------------------------------------------------
+# --- theme_overrides --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "value", ["../outside", "/etc", "overrides/../../outside", "overrides\\..\\..", ".", "C:/x"]
 )
-def test_custom_dir_outside_the_repository_is_a_configuration_error(
+def test_theme_overrides_outside_the_repository_is_a_configuration_error(
     repo: Repo, tmp_path: Path, value: str
 ) -> None:
     built(repo)
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside/base.html").write_text("<title>仓库外的模板</title>", encoding="utf-8")
     (repo.root / "overrides").mkdir()
-    set_custom_dir(repo, value)
+    set_theme_overrides(repo, value)
     line = (repo.root / "site.yaml").read_text(encoding="utf-8").count("\n")
     refused_cleanly(repo, f"site.yaml:{line}", "必须是仓库中的文件夹", code=2)
 
 
-def test_custom_dir_that_is_a_link_out_of_the_repository_is_refused(
+def test_theme_overrides_that_is_a_link_out_of_the_repository_is_refused(
     repo: Repo, tmp_path: Path
 ) -> None:
     built(repo)
     (tmp_path / "static").mkdir()
     (tmp_path / "static/env.txt").write_text(SECRET, encoding="utf-8")
     (repo.root / "overrides").symlink_to(tmp_path, target_is_directory=True)
-    set_custom_dir(repo, "overrides")
+    set_theme_overrides(repo, "overrides")
     refused_cleanly(repo, "overrides", tree.LINK_MESSAGE)
 
 
-def test_custom_dir_inside_the_repository_still_works(repo: Repo) -> None:
+def test_theme_overrides_inside_the_repository_still_works(repo: Repo) -> None:
     (repo.root / "parts/overrides/static").mkdir(parents=True)
     (repo.root / "parts/overrides/static/extra.txt").write_text("本地文件", encoding="utf-8")
-    set_custom_dir(repo, "parts/overrides/")
+    set_theme_overrides(repo, "parts/overrides/")
     assert built(repo)["assets/extra.txt"] == "本地文件".encode()
 
 
@@ -192,7 +192,7 @@ def test_an_overriding_base_without_the_csp_is_warned_about(repo: Repo) -> None:
     assert without != default
     (repo.root / "overrides").mkdir()
     (repo.root / "overrides/base.html").write_text(without, encoding="utf-8")
-    set_custom_dir(repo, "overrides")
+    set_theme_overrides(repo, "overrides")
     found = csp_warnings(repo)
     assert [(p["path"], p["line"], p["severity"]) for p in found] == [
         ("overrides/base.html", 1, "warning")
@@ -204,7 +204,7 @@ def test_an_overriding_base_without_the_csp_is_warned_about(repo: Repo) -> None:
 def test_an_overriding_base_with_the_csp_is_not_warned_about(repo: Repo) -> None:
     (repo.root / "overrides").mkdir()
     shutil.copy(repo.root / "templates/base.html", repo.root / "overrides/base.html")
-    set_custom_dir(repo, "overrides")
+    set_theme_overrides(repo, "overrides")
     assert csp_warnings(repo) == []
 
 

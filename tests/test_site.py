@@ -118,9 +118,9 @@ def test_edit_link_follows_the_configuration(repo: Repo) -> None:
     assert "提出修改" not in read(build(repo), "powers/zq-a-xk-001.html")
 
 
-def test_custom_dir_overrides_templates_and_static_files(repo: Repo) -> None:
+def test_theme_overrides_replace_templates_and_static_files(repo: Repo) -> None:
     config, _ = sources.parse("site.yaml", (repo.root / "site.yaml").read_text(encoding="utf-8"))
-    repo.write("site.yaml", {**config, "custom_dir": "overrides"})
+    repo.write("site.yaml", {**config, "theme_overrides": "overrides"})
     repo.write(
         "overrides/withheld.html",
         '{% extends "base.html" %}{% block main %}<h1>本地定制的登记页</h1>{% endblock %}',
@@ -132,12 +132,12 @@ def test_custom_dir_overrides_templates_and_static_files(repo: Repo) -> None:
     assert read(out, "assets/site.js")  # files not overridden still come from templates/static
 
 
-def test_missing_custom_dir_is_a_data_error_with_its_line(repo: Repo) -> None:
+def test_missing_theme_overrides_is_a_data_error_with_its_line(repo: Repo) -> None:
     config, _ = sources.parse("site.yaml", (repo.root / "site.yaml").read_text(encoding="utf-8"))
-    repo.write("site.yaml", {**config, "custom_dir": "nowhere"})
+    repo.write("site.yaml", {**config, "theme_overrides": "nowhere"})
     result = repo.cli("build")
     assert result.exit_code == 2  # a configuration error
-    assert result.stdout.startswith("site.yaml:") and "custom_dir" in result.stdout
+    assert result.stdout.startswith("site.yaml:") and "theme_overrides" in result.stdout
 
 
 def test_cancelled_power_says_so_at_the_top_and_links_where_it_went(repo: Repo) -> None:

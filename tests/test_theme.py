@@ -46,10 +46,10 @@ def built(repo: Repo, out: Path) -> tuple[dict[str, bytes], str]:
 def before_and_after(
     repo: Repo, tmp_path: Path, files: dict[str, str]
 ) -> tuple[dict[str, bytes], dict[str, bytes], str]:
-    """The site built with an empty ``custom_dir`` (site.yaml is in the downloads), then
+    """The site built with an empty ``theme_overrides`` (site.yaml is in the downloads), then
     with ``files`` in it; and what the second build said."""
     text = (repo.root / "site.yaml").read_text(encoding="utf-8")
-    repo.write("site.yaml", text + "custom_dir: overrides\n")
+    repo.write("site.yaml", text + "theme_overrides: overrides\n")
     (repo.root / "overrides").mkdir()
     before, _ = built(repo, tmp_path / "before")
     for name, source in files.items():

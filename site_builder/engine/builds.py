@@ -51,7 +51,7 @@ def inputs_key(ds: Dataset, git: Published, preview: bool) -> str:
         except OSError:  # rendering names the file that cannot be read
             return b"\0unreadable"
 
-    for name in layout.sources(ds.config.custom_dir):
+    for name in layout.sources(ds.config.theme_overrides):
         path = ds.root / name
         if name == layout.DATA:  # as read and checked: a file changed since is refused
             add("digests", json.dumps(sorted(ds.digests.items())).encode())

@@ -23,7 +23,7 @@ from typing import Any, TypeAlias
 import pygit2
 
 from site_builder.errors import SiteBuilderError, UsageError
-from site_builder.reading import layout, sources
+from site_builder.reading import formats, layout, sources
 
 # The git objects other modules hold and pass back: named here so that they need not import pygit2.
 Repository: TypeAlias = pygit2.Repository
@@ -243,7 +243,7 @@ def export_revision(root: Path, revision: str, dest: Path) -> tuple[Path, str]:
     """Write what ``revision`` of the site at ``root`` is built from into ``dest``, without checkout.
 
     The site may sit in a sub-folder of its repository; its template overrides
-    (``custom_dir``) come along. Returns the site's folder inside ``dest`` and the commit id.
+    (``theme_overrides``) come along. Returns the site's folder inside ``dest`` and the commit id.
     """
     repo = open_repository(root)
     if repo is None:
@@ -257,7 +257,10 @@ def export_revision(root: Path, revision: str, dest: Path) -> tuple[Path, str]:
     if config is not None:
         text, _ = sources.decode(layout.CONFIG, config)
         data, _ = sources.parse(layout.CONFIG, text) if text is not None else (None, [])
-        custom = data.get("custom_dir") if isinstance(data, dict) else None
+        # Read as the current format has it: an old commit may name it as its format did.
+        version = formats.version_of(data) or formats.CURRENT
+        data, _ = formats.migrate("site", layout.CONFIG, data, min(version, formats.CURRENT))
+        custom = data.get("theme_overrides") if isinstance(data, dict) else None
         if isinstance(custom, str) and custom and not custom.startswith(("/", "..")):
             names.append(f"{prefix}{custom.strip('/')}")
     export(repo, commit, dest, tuple(names))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from site_builder.errors import ConfigError, Pointer, Problem, error
-from site_builder.reading import layout, slugs, sources, tree
+from site_builder.reading import formats, layout, slugs, sources, tree
 from site_builder.reading.schemas import Schemas
 from site_builder.structure import urls
 
@@ -97,10 +97,14 @@ class SiteConfig:
     reviewers: tuple[Reviewer, ...] = ()
     editions: Editions | None = None
     licence: Licence | None = None
-    custom_dir: str | None = None
+    theme_overrides: str | None = None
     hotline: Hotline | None = None
     notice: str | None = None
+    # The data format site.yaml declares (``format``; formats.FIRST without it).
+    format: int = formats.FIRST
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # What reading site.yaml warned of (an old field name read under its new one).
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     # The bytes of site.yaml as read: what the downloads publish, never the file read again.
     source: bytes = field(default=b"", compare=False, repr=False)
 
@@ -126,9 +130,12 @@ class SiteConfig:
 def load_config(root: Path) -> SiteConfig:
     """Read and validate ``site.yaml``; raise ConfigError naming every problem.
 
-    The schema (schema/site.schema.json) is checked first; the rules below hold whatever
-    the schema says, as schema/ is in the repository: the shapes this module reads, the
-    names that become part of output paths, and the links that go into every page.
+    Its data format (``format``) is read first: a format newer than this tool's stops here
+    (``formats.NewerFormat``). The schema (schema/site.schema.json) is checked next, on the
+    file as written; then the file is read as the current format has it (``formats.migrate``)
+    and the rules below hold whatever the schema says, as schema/ is in the repository: the
+    shapes this module reads, the names that become part of output paths, and the links that
+    go into every page.
 
     A link or a named pipe in place of site.yaml is not read.
     """
@@ -154,20 +161,31 @@ def load_config(root: Path) -> SiteConfig:
     if source is None or raw is None:
         raise ConfigError(problems)
     found: list[Problem] = [p for p in problems if p.severity == "error"]
+    version = formats.declared(source)
     schema_pointers: list[Pointer] = []
     for pointer, message in Schemas(root / layout.SCHEMA).check("site", source.data):
         line, col = sources.locate(source.text, pointer)
         found.append(error(layout.CONFIG, pointer, message, "schema", line, col))
         schema_pointers.append(pointer)
-    for pointer, message, rule in _rules(root, source.data):
+    data, moved = formats.migrate("site", layout.CONFIG, source.data, version)
+    moved = [replace(p, line=line, column=col) for p in moved for line, col in [_at(source, p)]]
+    found += [p for p in moved if p.severity == "error"]
+    for pointer, message, rule in _rules(root, data):
         # One message for one mistake: the schema's, where it has said something there.
-        if any(_overlap(pointer, other) for other in schema_pointers):
+        written = formats.as_written("site", source.data, pointer)
+        if any(_overlap(written, other) for other in schema_pointers):
             continue
-        line, col = sources.locate(source.text, pointer)
-        found.append(error(layout.CONFIG, pointer, message, rule, line, col))
-    if found:
-        raise ConfigError(found)
-    return _typed(source.data, raw)
+        line, col = _at(source, written)
+        found.append(error(layout.CONFIG, written, message, rule, line, col))
+    if found:  # with the old names read under their new ones, that the messages use
+        raise ConfigError([*found, *(p for p in moved if p.severity != "error")])
+    typed = _typed(data, raw)
+    return replace(typed, format=version, warnings=tuple(moved))
+
+
+def _at(source: sources.Source, where: Pointer | Problem) -> tuple[int, int]:
+    """The line and column in site.yaml of a place in the file as written (or of a problem's)."""
+    return sources.locate(source.text, where.pointer if isinstance(where, Problem) else where)
 
 
 def _typed(data: dict[str, Any], source: bytes) -> SiteConfig:
@@ -193,7 +211,7 @@ def _typed(data: dict[str, Any], source: bytes) -> SiteConfig:
         reviewers=tuple(Reviewer(**mapping("reviewers", r)) for r in data.get("reviewers") or ()),
         editions=Editions(**mapping("editions")) if mapping("editions") else None,
         licence=Licence(**licence) if licence else None,
-        custom_dir=data.get("custom_dir"),
+        theme_overrides=data.get("theme_overrides"),
         hotline=Hotline(**hotline) if hotline else None,
         notice=data.get("notice"),
         raw=data,
@@ -230,7 +248,7 @@ _TOP = {
     "reviewers": _LIST,
     "editions": _MAPPING,
     "licence": _MAPPING,
-    "custom_dir": _TEXT,
+    "theme_overrides": _TEXT,
     "categories": _LIST,
     "hotline": _MAPPING,
     "notice": _TEXT,
@@ -295,18 +313,18 @@ def _rules(root: Path, data: Any) -> Found:
     categories = data.get("categories")
     if isinstance(categories, list):
         yield from _categories(categories)
-    custom = data.get("custom_dir")
+    custom = data.get("theme_overrides")
     if isinstance(custom, str) and custom and not inside_repository(custom):
         yield (
-            ("custom_dir",),
+            ("theme_overrides",),
             f"自定义模板目录“{slugs.shown(custom)}”必须是仓库中的文件夹：请写成相对于仓库根目录的路径"
             "（例如 overrides），不能是绝对路径，不能用“..”跳出仓库，也不能用反斜杠。",
             "config-outside",
         )
     elif isinstance(custom, str) and custom and not (root / custom).is_dir():
         yield (
-            ("custom_dir",),
-            f"自定义模板目录“{custom}”不存在：请创建该文件夹，或删除 custom_dir。",
+            ("theme_overrides",),
+            f"自定义模板目录“{custom}”不存在：请创建该文件夹，或删除 theme_overrides。",
             "config",
         )
 

@@ -15,7 +15,7 @@ the repository's root (POSIX separators, as git and the problems show them)::
           powers/<id>.yaml           POWERS: the department's powers
     templates/                       TEMPLATES: the theme
       static/                        STATIC: copied under assets/
-    <custom_dir>/                    a site's own templates (site.yaml), as templates/
+    <theme_overrides>/               a site's own templates (site.yaml), as templates/
     CODEOWNERS                       written by ``site-builder codeowners``
     .cache/                          CACHE: the build cache, never committed
 
@@ -59,14 +59,14 @@ _RECORD_PATHS = (
 )
 
 
-def sources(custom_dir: str | None) -> tuple[str, ...]:
-    """What a build of a site with ``custom_dir`` (site.yaml's own template folder) reads.
+def sources(theme_overrides: str | None) -> tuple[str, ...]:
+    """What a build of a site with ``theme_overrides`` (site.yaml's own template folder) reads.
 
-    ``custom_dir`` is taken as checked by the configuration: a folder inside the repository.
+    ``theme_overrides`` is taken as checked by the configuration: a folder inside the repository.
     """
-    if not custom_dir:
+    if not theme_overrides:
         return SOURCES
-    custom = PurePosixPath(custom_dir).as_posix()
+    custom = PurePosixPath(theme_overrides).as_posix()
     return SOURCES if custom in SOURCES else (*SOURCES, custom)
 
 

@@ -19,7 +19,7 @@ from site_builder.engine import cache, parallel
 from site_builder.errors import DataError, Problem, error, warning
 from site_builder.history import gitstore
 from site_builder.publishing import manifest
-from site_builder.reading import layout, slugs, sources, textrules, tree
+from site_builder.reading import formats, layout, slugs, sources, textrules, tree
 from site_builder.reading.config import SiteConfig
 from site_builder.reading.disclosure import is_public
 from site_builder.reading.schemas import Schemas
@@ -263,7 +263,8 @@ def load(
     jobs: int = 1,
     cache_dir: Path | None = None,
 ) -> tuple[Dataset, list[Problem]]:
-    """Read every data file, check each against its schema, and gather the valid records.
+    """Read every data file, check each against its schema, and gather the valid records,
+    each as the current data format has it (``formats.migrate``).
 
     Each file's reading and schema check is cached by its content in ``cache_dir``
     (``records.json``; None: no cache); files not in the cache are checked on ``jobs``
@@ -291,6 +292,9 @@ def load(
             continue
         dataset.texts.readable.add(rel)
         problems += errors
+        data, moved = formats.migrate(kind, rel, data, config.format)
+        problems += moved
+        errors = [*errors, *(p for p in moved if p.severity == "error")]
         if kind == "jurisdictions":
             if not errors:
                 problems += _gather_jurisdictions(dataset, rel, data)

@@ -8,16 +8,18 @@ The dialect is strict on purpose: duplicate keys, anchors, aliases and explicit
 tags are refused, and scalars resolve as in YAML 1.2 (``yes``, ``on``, ``8:30``
 and ``2016-11-21`` stay strings), so what a person reads is what the builder gets.
 
-It is longer than most (about 630 lines) because it is PyYAML's one home: the strict
-reader, the checks on what a file may hold before it is parsed, positions for messages and
-the canonical writer that ``fmt`` and the importers use all need PyYAML's internals.
+It is longer than most (about 700 lines) because it is PyYAML's one home: the strict
+reader, the checks on what a file may hold before it is parsed, positions for messages,
+the canonical writer that ``fmt`` and the importers use, and the edits in place that
+``upgrade`` makes (a key renamed, a top-level value set, every other character kept) all
+need PyYAML's internals.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -526,6 +528,75 @@ def locate(text: str, pointer: Pointer) -> tuple[int, int]:
         else:
             break
     return (best.line + 1, best.column + 1)
+
+
+class EditError(ValueError):
+    """An edit in place that cannot be made: the text does not hold what it was to change."""
+
+
+def _compose(text: str) -> yaml.MappingNode:
+    try:
+        node = yaml.compose(text, Loader=_SlowLoader)
+    except yaml.YAMLError as exc:
+        raise EditError(f"YAML 语法错误：{exc}") from exc
+    if not isinstance(node, yaml.MappingNode):
+        raise EditError("文件的顶层不是一组字段（映射）。")
+    return node
+
+
+def _key_node(node: yaml.Node, pointer: Pointer) -> yaml.Node:
+    """The key node of the last part of ``pointer`` (the parts before it lead to its mapping)."""
+    for n, part in enumerate(pointer):
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            continue
+        if not isinstance(node, yaml.MappingNode):
+            break
+        pair = next((kv for kv in node.value if kv[0].value == str(part)), None)
+        if pair is None:
+            break
+        key_node: yaml.Node = pair[0]
+        if n == len(pointer) - 1:
+            return key_node
+        node = pair[1]
+    raise EditError(f"找不到字段 {'.'.join(str(p) for p in pointer)}。")
+
+
+def rename_keys(text: str, renames: Sequence[tuple[Pointer, str]]) -> str:
+    """``text`` with the key at each pointer (its mapping's path, then the key) renamed to the
+    plain name given, and every other character kept: comments, quotes, order and layout.
+
+    Each key is found where the composer marks it in the text, so only its own characters
+    change (a quoted key loses its quotes: the new names are plain words). Raises EditError.
+    """
+    root = _compose(text)
+    spans = []
+    for pointer, new in renames:
+        key = _key_node(root, pointer)
+        spans.append((key.start_mark.index, key.end_mark.index, new))
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def set_top_level(text: str, key: str, value: str) -> str:
+    """``text`` with the top-level field ``key`` set to the plain scalar ``value``: its value
+    replaced where it is written, or, when absent, a line ``key: value`` put before the first
+    field. Every other character is kept. Raises EditError (a flow mapping, a value that is
+    not a single scalar)."""
+    root = _compose(text)
+    if root.flow_style or not root.value:
+        raise EditError("文件的顶层字段不是逐行书写的（块格式）。")
+    for key_node, value_node in root.value:
+        if key_node.value == key:
+            if not isinstance(value_node, yaml.ScalarNode) or not value_node.value:
+                raise EditError(f"字段 {key} 的值不是单个的值。")
+            start, end = value_node.start_mark.index, value_node.end_mark.index
+            return text[:start] + value + text[end:]
+    first = root.value[0][0].start_mark
+    start = first.index - first.column
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return text[:start] + f"{key}: {value}{newline}" + text[start:]
 
 
 # What the dumper must quote: everything the strict loader, or a YAML 1.1 tool

@@ -7,7 +7,7 @@ build machine (``/proc/self/environ`` holds its tokens); a named pipe would make
 build wait for ever; a device would feed it without end. Links are never followed,
 not even to look at what they point to.
 
-``data/``, ``schema/``, ``templates/`` and a site's ``custom_dir`` are read by this
+``data/``, ``schema/``, ``templates/`` and a site's ``theme_overrides`` are read by this
 rule, and ``verify`` checks a built site's folder with the same walk.
 """
 

@@ -47,6 +47,7 @@ def load(root: Path, jobs: int, clock: Timings) -> Checked:
         schemas = Schemas(root / layout.SCHEMA, config.category_names)
         folder = builds.cache_dir(root)
         dataset, problems = model.load(root, config, schemas, jobs, folder)
+        problems += config.warnings
         problems += render.check_templates(root, config)
         problems += [
             warning(rel, (), STALE_SCHEMA, "stale-schema")

@@ -6,8 +6,8 @@ built site works from any sub-path of any mirror and from the file system.
 Themes: a site changes the look by extending, not by copying
 --------------------------------------------------------------
 The theme is the one the installed tool carries (``defaults.templates()``). A list's own
-``templates/``, and a folder named by ``custom_dir`` in site.yaml (searched first), hold only
-the files they change: a file there replaces
+``templates/``, and a folder named by ``theme_overrides`` in site.yaml (searched first), hold
+only the files they change: a file there replaces
 the theme's file of the same name (a template, or a file of ``static/``). ``!theme/<name>``
 always names the theme's own file, so an override can extend the file it replaces and
 change one block of it::
@@ -109,7 +109,7 @@ def template_dirs(ds: Dataset) -> list[Path]:
 
 
 def template_folders(root: Path, config: SiteConfig) -> list[Path]:
-    """The template folders of the site at ``root``, the site's own first: ``custom_dir``,
+    """The template folders of the site at ``root``, the site's own first: ``theme_overrides``,
     the repository's ``templates/`` (when it has one), then the theme this tool carries
     (``defaults.templates()``), which is all a new list needs."""
     theme = defaults.templates()
@@ -117,7 +117,7 @@ def template_folders(root: Path, config: SiteConfig) -> list[Path]:
     own = root / layout.TEMPLATES
     if os.path.lexists(own) and os.path.abspath(own) != os.path.abspath(theme):
         dirs.insert(0, own)
-    custom = config.custom_dir
+    custom = config.theme_overrides
     if custom:  # checked with the configuration: it exists, inside the repository
         dirs.insert(0, root / custom)
     return dirs

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from site_builder.errors import DataError, Problem, error
-from site_builder.reading import layout, sources
+from site_builder.reading import formats, layout, sources
 
 HEADER = (
     "# 本文件由 site-builder codeowners 生成，请勿手工编辑：修改 department.yaml 的 maintainers\n"
@@ -56,6 +56,7 @@ def generate(root: Path) -> str:
 
     Raises DataError when site.yaml or a department.yaml cannot be read.
     """
+    formats.of_repository(root)  # what a newer tool's files say, this one cannot know
     site = _read(root, layout.CONFIG) if (root / layout.CONFIG).is_file() else {}
     reviewers = _accounts(site.get("reviewers") if isinstance(site, dict) else None)
     lines = [HEADER]

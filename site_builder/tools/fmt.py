@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from site_builder.errors import Problem, UsageError
-from site_builder.reading import layout, model, sources
+from site_builder.reading import formats, layout, model, sources
 from site_builder.reading.schemas import Schemas
 
 _SCHEMA_LINE = "# yaml-language-server: $schema="
@@ -58,6 +58,7 @@ def _select(root: Path, paths: list[str], kinds: dict[str, str]) -> list[str]:
 
 def format_files(root: Path, paths: list[str], check: bool) -> FmtResult:
     """Format ``paths`` (default: every data file); with ``check``, only report diffs."""
+    formats.of_repository(root)  # a newer tool's files are not this one's to rewrite
     kinds = _kinds(root)
     schemas = Schemas(root / layout.SCHEMA)
     result = FmtResult()

@@ -28,9 +28,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def watched_paths(root: Path, custom_dir: str | None) -> list[Path]:
+def watched_paths(root: Path, theme_overrides: str | None) -> list[Path]:
     """The files and folders whose changes trigger a rebuild: what a build reads."""
-    return [root / name for name in layout.sources(custom_dir) if (root / name).exists()]
+    return [root / name for name in layout.sources(theme_overrides) if (root / name).exists()]
 
 
 def serve(
@@ -67,7 +67,7 @@ def serve(
         from site_builder.reading.config import load_config
 
         try:
-            custom = load_config(root).custom_dir
+            custom = load_config(root).theme_overrides
         except SiteBuilderError:
             custom = None
         for _changes in watch(
