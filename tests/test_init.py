@@ -378,3 +378,17 @@ def test_new_department_refuses_bad_input_and_writes_nothing(
     assert result.exit_code == 2, result.output
     assert message in result.stderr and "错误" in result.stderr
     assert everything(home) == before
+
+
+def test_a_new_list_is_written_in_the_current_format(tmp_path: Path) -> None:
+    from site_builder.reading import formats
+
+    home = tmp_path / "jm"
+    result = CliRunner().invoke(
+        main, ["init", str(home), "--title", "江门市行政职权权责清单", "--jurisdiction", "江门市"]
+    )
+    assert result.exit_code == 0, result.output
+    site = yaml.safe_load((home / "site.yaml").read_text(encoding="utf-8"))
+    assert site["format"] == formats.CURRENT
+    upgraded = CliRunner().invoke(main, ["-C", str(home), "upgrade", "--check"])
+    assert upgraded.exit_code == 0, upgraded.output

@@ -26,7 +26,7 @@ from typing import Any
 from site_builder import __version__
 from site_builder.errors import UsageError
 from site_builder.history import gitstore
-from site_builder.reading import defaults, layout, pinyin, schemagen, slugs, tree
+from site_builder.reading import defaults, formats, layout, pinyin, schemagen, slugs, tree
 from site_builder.reading.schemas import Schemas
 from site_builder.tools.fmt import canonical_text
 
@@ -269,6 +269,7 @@ def site_config(p: Plan) -> dict[str, Any]:
     """The settings of the new list's site.yaml."""
     repo = f"{PLACEHOLDER}/{p.jurisdiction}/quanze-qingdan"
     return {
+        "format": formats.CURRENT,  # what a later tool upgrades from
         "title": p.title,
         "description": (
             f"{p.name}政府部门的行政职权、运行流程、责任事项、廉政风险防控措施和自由裁量基准，"
