@@ -369,22 +369,36 @@ def _too_deep(path: str, text: str) -> list[Problem]:
     lead = (MAX_DEPTH - 2 - text.count("[") - text.count("{")) // 2 + 1
     if lead > 0 and not re.search(f"^[ \t?:-]{{{lead},}}", text, re.MULTILINE):
         return []
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_FastLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line, col = _mark(event.start_mark)
-                    message = (
-                        f"内容嵌套超过 {MAX_DEPTH} 层：一项记录最多只有七八层（如裁量基准的阶次和情节），"
-                        "请检查本行附近是否误粘贴了大量括号或缩进。"
-                    )
-                    return [error(path, (), message, "yaml-depth", line, col)]
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        return _deeper_than_allowed(path, text, _FastLoader)
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem):
+            return []  # a syntax error: parse() reports it, with its line
+        # libyaml (PyYAML 6.0.4 and later) stops at a limit of its own, scanning ahead of
+        # the events: PyYAML's own parser finds where the limit here is passed.
+        try:
+            return _deeper_than_allowed(path, text, yaml.SafeLoader)
+        except yaml.YAMLError:
+            return []
     except yaml.YAMLError:
-        return []  # a syntax error: parse() reports it, with its line
+        return []
+
+
+def _deeper_than_allowed(path: str, text: str, loader: Any) -> list[Problem]:
+    """The error at the first collection nested deeper than MAX_DEPTH, parsing with ``loader``."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = _mark(event.start_mark)
+                message = (
+                    f"内容嵌套超过 {MAX_DEPTH} 层：一项记录最多只有七八层（如裁量基准的阶次和情节），"
+                    "请检查本行附近是否误粘贴了大量括号或缩进。"
+                )
+                return [error(path, (), message, "yaml-depth", line, col)]
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     return []
 
 
