@@ -3,19 +3,20 @@
 The files are ``schemagen.generate``'s: the tool's default schemas with the categories of
 site.yaml and without the reference list's examples. Editors read them (each data file's
 first line points to one), and the site publishes them. A schema/ kept by hand (one
-without the tool's mark, as the reference list's) is never overwritten unless asked.
+without the tool's mark, as the reference list's) is never overwritten unless asked. The files are written all or
+nothing, as ``upgrade`` writes its own.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.errors import UsageError
 from site_builder.reading import layout, schemagen, tree
 from site_builder.reading.config import load_config
+from site_builder.tools import upgrade
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,12 @@ def update(root: Path, check: bool = False, force: bool = False) -> Updated:
     config = load_config(root)
     wanted = schemagen.generate(config.category_names)
     folder = root / layout.SCHEMA
-    found = {p.name: p for p in tree.files(folder, root)} if os.path.lexists(folder) else {}
+    found = tree.files(folder, root) if os.path.lexists(folder) else []
+    held = {f"{layout.SCHEMA}/{p.name}": tree.read(p, root) for p in found if p.parent == folder}
     own = sorted(
-        f"{layout.SCHEMA}/{name}"
-        for name, path in found.items()
-        if name.endswith(".schema.json") and not schemagen.is_generated(tree.read(path, root))
+        rel
+        for rel, raw in held.items()
+        if rel.endswith(".schema.json") and not schemagen.is_generated(raw)
     )
     if own and not force and not check:
         raise UsageError(
@@ -48,27 +50,13 @@ def update(root: Path, check: bool = False, force: bool = False) -> Updated:
         )
     written, unchanged, kept = [], [], []
     for rel, raw in wanted.items():
-        path = root / rel
         if rel in own and not force:
             kept.append(rel)
-        elif rel.removeprefix(f"{layout.SCHEMA}/") in found and tree.read(path, root) == raw:
+        elif held.get(rel) == raw:
             unchanged.append(rel)
         else:
             written.append(rel)
     if not check:
         folder.mkdir(exist_ok=True)
-        for rel in written:
-            _replace(root / rel, wanted[rel])
+        upgrade.write_files(root, {rel: wanted[rel] for rel in written}, dict(held))
     return Updated(written, unchanged, kept)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, then renamed."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise

@@ -120,14 +120,20 @@ def _schemas(root: Path, result: Plan, before: Any, site: Any) -> None:
 
 
 def write(root: Path, found: Plan) -> None:
-    """Write the planned files: each beside its old one first, then all renamed into place;
-    nothing is changed when any cannot be written, or was changed since it was read."""
+    """Write the planned files, all or nothing (``write_files``)."""
+    write_files(root, found.files, found.before)
+
+
+def write_files(root: Path, files: dict[str, bytes], before: dict[str, bytes | None]) -> None:
+    """Write ``files`` (path relative to ``root`` → bytes): each beside its old one first, then
+    all renamed into place; nothing is changed when any cannot be written, or no longer holds
+    what ``before`` says it held when read (None: it did not exist)."""
     temps: list[tuple[str, Path]] = []
     try:
-        for rel, data in found.files.items():
+        for rel, data in files.items():
             target = root / rel
             now = target.read_bytes() if target.is_file() else None
-            if now != found.before.get(rel):
+            if now != before.get(rel):
                 raise UsageError(
                     f"{rel} 在升级过程中被修改：未改写任何文件。请重新运行 site-builder upgrade。"
                 )
